@@ -1,0 +1,112 @@
+package io.topics.server.engine;
+
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.topics.api.TopicConfig;
+
+/**
+ * One instance of a named topic: its config, its records and its writer lock. Deleting a
+ * topic retires the instance; a later create makes a new one whose seqs restart at 1.
+ */
+final class Topic {
+    static final long NEVER = Long.MIN_VALUE;
+    private static final long PRIORITY_HALF_LIFE_MS = 30_000;
+    private static final long PRIORITY_IDLE_CUTOFF_MS = 300_000;
+
+    final String name;
+    final long epoch;
+    final TopicLog log = new TopicLog();
+    final AppendSignal signal = new AppendSignal();
+    /** Serializes writers and config changes of this instance; readers never take it. */
+    final ReentrantLock lock = new ReentrantLock();
+
+    private volatile TopicConfig config;
+    private volatile boolean retired;
+    private volatile long lastWriteTs = NEVER;
+    private volatile long lastReadTs = NEVER;
+    private IdempotencyWindow idempotency; // guarded by lock, created on first keyed write
+
+    Topic(String name, long epoch, TopicConfig config) {
+        this.name = name;
+        this.epoch = epoch;
+        this.config = config;
+    }
+
+    TopicConfig config() {
+        return config;
+    }
+
+    /** Caller holds {@link #lock}. */
+    void config(TopicConfig c) {
+        config = c;
+    }
+
+    boolean retired() {
+        return retired;
+    }
+
+    /** Caller holds {@link #lock}. Wakes long-polls so they notice. */
+    void retire() {
+        retired = true;
+        signal.fire();
+    }
+
+    /** Caller holds {@link #lock}. */
+    IdempotencyWindow idempotency() {
+        if (idempotency == null) {
+            idempotency = new IdempotencyWindow();
+        }
+        return idempotency;
+    }
+
+    void wrote(long now) {
+        lastWriteTs = now;
+    }
+
+    void touched(long now) {
+        lastReadTs = now;
+    }
+
+    /** Manual priority, else auto: {@code round(500 * 2^(-idle/30s))}, 0 when idle 5 min or never read. */
+    int effectivePriority(long now) {
+        TopicConfig c = config;
+        if (c.priority() != null) {
+            return c.priority();
+        }
+        long last = lastReadTs;
+        if (!c.autoPriority() || last == NEVER) {
+            return 0;
+        }
+        long idle = Math.max(0, now - last);
+        if (idle >= PRIORITY_IDLE_CUTOFF_MS) {
+            return 0;
+        }
+        return (int) Math.round(500 * Math.pow(2, -(double) idle / PRIORITY_HALF_LIFE_MS));
+    }
+
+    TopicInfo info(long now) {
+        long head = log.head();
+        long count = log.count();
+        long earliest = count == 0 ? head + 1 : log.firstSeq();
+        return new TopicInfo(name, head, earliest, count, log.bytes(), config, effectivePriority(now),
+                lastWriteTs == NEVER ? null : lastWriteTs, lastReadTs == NEVER ? null : lastReadTs);
+    }
+
+    /** One non-blocking read (spec §6.2, §7.3). */
+    DiffResult read(DiffQuery q, JsonOut out) {
+        long head = log.head();
+        long from = q.fromSeq();
+        Tombstone tombstone = null;
+        long earliest = log.count() == 0 ? head + 1 : log.firstSeq();
+        if (from > head) {
+            // a cursor from the future: the topic was deleted and recreated under the reader
+            tombstone = new Tombstone(1, head, "recreated", head, earliest, head);
+            from = earliest - 1;
+        }
+        Set<String> hidden = config.dedupeNode() ? q.nodes() : Set.of();
+        TopicLog.ReadResult r = log.read(from, q, hidden, out);
+        long readEarliest = log.count() == 0 ? r.head() + 1 : log.firstSeq();
+        return new DiffResult(name, r.records(), r.lastExamined(), r.head(), readEarliest, tombstone, r.scanned());
+    }
+}

@@ -1,0 +1,193 @@
+package io.topics.server.engine;
+
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The in-memory record store of one topic instance: columnar chunks (parallel primitive arrays
+ * plus one byte slab each), so a record costs no object of its own and a read is a slice copy.
+ *
+ * <p>One writer at a time (the caller holds the topic's lock) fills slots and then publishes
+ * them by moving the volatile {@link #head}. Readers never lock: they read {@code head}, then
+ * only touch slots at or below it, which the writer never changes again.
+ */
+final class TopicLog {
+    private static final int MIN_CHUNK_RECORDS = 16;
+    private static final int MAX_CHUNK_RECORDS = 4096;
+    private static final int CHUNK_SOFT_BYTES = 16 << 20;
+    private static final Chunk[] NO_CHUNKS = new Chunk[0];
+
+    private volatile Chunk[] chunks = NO_CHUNKS;
+    private volatile long head;
+    private volatile long bytes;
+    private long records;
+
+    /** Highest published seq; 0 when nothing was ever appended. */
+    long head() {
+        return head;
+    }
+
+    /** Payload bytes of the published records. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** First seq held, or {@code head + 1} when empty. */
+    long firstSeq() {
+        Chunk[] cs = chunks;
+        return cs.length == 0 ? head + 1 : cs[0].firstSeq;
+    }
+
+    /** Number of published records. */
+    long count() {
+        Chunk[] cs = chunks;
+        return cs.length == 0 ? 0 : head - cs[0].firstSeq + 1;
+    }
+
+    /**
+     * Appends every record of {@code batch} with seqs {@code head + 1 ...} and timestamp
+     * {@code ts}, then publishes them. Caller holds the topic lock.
+     */
+    void append(WriteBatch batch, long ts) {
+        long seq = head + 1;
+        byte[] src = batch.bytes();
+        Chunk[] cs = chunks;
+        Chunk c = cs.length == 0 ? null : cs[cs.length - 1];
+        for (int i = 0, n = batch.size(); i < n; i++) {
+            int dl = batch.dataLen(i);
+            int ml = batch.metaLen(i);
+            if (c == null || !c.hasRoom(dl + ml)) {
+                int capacity = (int) Math.min(MAX_CHUNK_RECORDS, Math.max(MIN_CHUNK_RECORDS, records + n - i));
+                c = new Chunk(seq, Integer.highestOneBit(capacity - 1) << 1, dl + ml);
+                cs = Arrays.copyOf(cs, cs.length + 1);
+                cs[cs.length - 1] = c;
+            }
+            c.put(src, batch.dataOff(i), dl, batch.metaOff(i), ml, ts, batch.tag(i), batch.node(i));
+            seq++;
+        }
+        records += batch.size();
+        chunks = cs;
+        bytes += batch.payloadBytes();
+        head = seq - 1; // publish: every slot above was filled before this volatile write
+    }
+
+    /**
+     * Writes the published records after {@code fromSeq} as JSON objects separated by commas
+     * into {@code out}, within the query's record and byte limits.
+     */
+    ReadResult read(long fromSeq, DiffQuery q, Set<String> hiddenNodes, JsonOut out) {
+        long h = head;
+        Chunk[] cs = chunks;
+        long seq = Math.max(fromSeq + 1, cs.length == 0 ? h + 1 : cs[0].firstSeq);
+        long examined = fromSeq;
+        int written = 0;
+        int start = out.size();
+        int ci = chunkIndex(cs, seq);
+        while (seq <= h && written < q.limit()) {
+            Chunk c = cs[ci];
+            int slot = (int) (seq - c.firstSeq);
+            if (slot >= c.count) {
+                ci++;
+                continue;
+            }
+            String node = c.node[slot];
+            if (node == null || hiddenNodes.isEmpty() || !hiddenNodes.contains(node)) {
+                if (written > 0 && out.size() - start + c.dataLen[slot] + c.metaLen[slot] + 64 > q.maxBatchBytes()) {
+                    break;
+                }
+                if (written > 0) {
+                    out.raw((byte) ',');
+                }
+                c.write(slot, seq, q, out);
+                written++;
+            }
+            examined = seq;
+            seq++;
+        }
+        return new ReadResult(examined, h, written, examined - fromSeq);
+    }
+
+    /** Where a read stopped: the last examined seq, the head it read against, and counts. */
+    record ReadResult(long lastExamined, long head, int records, long scanned) {
+    }
+
+    private static int chunkIndex(Chunk[] cs, long seq) {
+        int lo = 0;
+        int hi = cs.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (cs[mid].firstSeq <= seq) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /** A run of consecutive seqs; arrays are sized once, the byte slab grows by doubling. */
+    private static final class Chunk {
+        final long firstSeq;
+        final long[] ts;
+        final int[] off;
+        final int[] dataLen;
+        final int[] metaLen;
+        final String[] tag;
+        final String[] node;
+        byte[] slab;
+        int used;
+        int count;
+
+        Chunk(long firstSeq, int capacity, int firstRecordBytes) {
+            this.firstSeq = firstSeq;
+            ts = new long[capacity];
+            off = new int[capacity];
+            dataLen = new int[capacity];
+            metaLen = new int[capacity];
+            tag = new String[capacity];
+            node = new String[capacity];
+            slab = new byte[Math.max(firstRecordBytes, Math.min(capacity * 64, CHUNK_SOFT_BYTES))];
+        }
+
+        boolean hasRoom(int recordBytes) {
+            return count < ts.length && (long) used + recordBytes <= CHUNK_SOFT_BYTES;
+        }
+
+        void put(byte[] src, int dOff, int dLen, int mOff, int mLen, long t, String tg, String nd) {
+            int need = used + dLen + mLen;
+            if (need > slab.length) {
+                // readers holding the old slab still see every published byte: we copy, never mutate
+                slab = Arrays.copyOf(slab, Math.max(need, Math.min(slab.length * 2, CHUNK_SOFT_BYTES)));
+            }
+            System.arraycopy(src, dOff, slab, used, dLen);
+            if (mLen > 0) {
+                System.arraycopy(src, mOff, slab, used + dLen, mLen);
+            }
+            int i = count;
+            off[i] = used;
+            dataLen[i] = dLen;
+            metaLen[i] = mLen;
+            ts[i] = t;
+            tag[i] = tg;
+            node[i] = nd;
+            used = need;
+            count = i + 1;
+        }
+
+        void write(int i, long seq, DiffQuery q, JsonOut out) {
+            out.ascii("{\"$seq\":").number(seq).ascii(",\"$ts\":").number(ts[i]);
+            if (node[i] != null) {
+                out.ascii(",\"$node\":").string(node[i]);
+            }
+            if (q.includeTags() && tag[i] != null) {
+                out.ascii(",\"$tag\":").string(tag[i]);
+            }
+            byte[] s = slab;
+            out.ascii(",\"data\":").raw(s, off[i], dataLen[i]);
+            if (q.includeMeta() && metaLen[i] > 0) {
+                out.ascii(",\"meta\":").raw(s, off[i] + dataLen[i], metaLen[i]);
+            }
+            out.raw((byte) '}');
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.topics.server.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+import io.topics.api.spi.auth.Authenticator;
+import io.topics.api.spi.auth.Principal;
+import io.topics.api.spi.auth.Scope;
+import io.topics.server.engine.JsonOut;
+
+/**
+ * One request on its way through a handler: the shared edge every /v0 endpoint goes through.
+ * It checks readiness and auth, reads and type-checks the body, and answers success or the
+ * canonical error body with the {@code performance} block. Handlers stay a few lines long.
+ */
+final class Exchange {
+    private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+    private static final String JSON = "application/json";
+
+    /** The shared parts every exchange needs. */
+    record Context(ServerState state, Authenticator auth, ProtocolLimits limits) {
+    }
+
+    /** A handler body. */
+    interface Action {
+        void handle(Exchange ex) throws Exception;
+    }
+
+    final ServerRequest req;
+    final ServerResponse res;
+    private final Context ctx;
+    private final long startNanos;
+    private Principal principal;
+    private long recordsScanned = -1;
+
+    private Exchange(ServerRequest req, ServerResponse res, Context ctx, long startNanos) {
+        this.req = req;
+        this.res = res;
+        this.ctx = ctx;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Wraps {@code action} into a Helidon handler that answers 503 while not ready, 401/403 on
+     * auth failures (before any resource lookup), and turns every exception into the error body.
+     */
+    static Handler handler(Context ctx, Scope scope, Action action) {
+        return (req, res) -> {
+            Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
+            try {
+                ex.requireReady();
+                ex.authorize(scope);
+                action.handle(ex);
+            } catch (TopicsException e) {
+                ex.error(e);
+            } catch (Exception | StackOverflowError e) {
+                LOG.log(Level.SEVERE, "internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
+                ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
+            }
+        };
+    }
+
+    /** A handler for paths that are not routes, or methods a route does not take. */
+    static Handler always(Context ctx, ErrorCode code, String message) {
+        return (req, res) -> new Exchange(req, res, ctx, System.nanoTime())
+                .error(new TopicsException(code, message.replace("{path}", req.path().path())
+                        .replace("{method}", req.prologue().method().text())));
+    }
+
+    Principal principal() {
+        return principal;
+    }
+
+    /** Path parameter {@code name}, checked against the caller's prefix allowlist. */
+    String name(String param) {
+        String name = req.path().pathParameters().get(param);
+        if (!principal.mayTouch(name)) {
+            throw new TopicsException(ErrorCode.FORBIDDEN, "this key may not access \"" + name + "\"",
+                    Map.of("name", name));
+        }
+        return name;
+    }
+
+    /** A query parameter, or null. */
+    String query(String name) {
+        return req.query().contains(name) ? req.query().get(name) : null;
+    }
+
+    /** A boolean query parameter: {@code true}/{@code false}, else 400. */
+    boolean queryFlag(String name, boolean dflt) {
+        String v = query(name);
+        if (v == null) {
+            return dflt;
+        }
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "" -> true;
+            case "false", "0" -> false;
+            default -> throw TopicsException.invalid(name + " must be true or false");
+        };
+    }
+
+    /** A header value, or null. */
+    String header(String name) {
+        return req.headers().first(HeaderNames.create(name)).orElse(null);
+    }
+
+    void recordsScanned(long n) {
+        recordsScanned = n;
+    }
+
+    /**
+     * The request body, bounded by {@code TOPICS_MAX_BODY_BYTES} (413 before parsing) and with a
+     * JSON-compatible Content-Type when non-empty (415). An empty body is returned as length 0.
+     */
+    Body body() throws IOException {
+        long max = ctx.limits.maxBodyBytes();
+        OptionalLong declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > max) {
+            throw tooLarge(max);
+        }
+        byte[] bytes;
+        if (!req.content().hasEntity()) {
+            bytes = new byte[0];
+        } else {
+            try (InputStream in = req.content().inputStream()) {
+                bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, max + 1));
+                if (bytes.length > max) {
+                    throw tooLarge(max);
+                }
+            }
+        }
+        if (bytes.length > 0) {
+            requireJsonContentType();
+        }
+        return new Body(bytes, bytes.length);
+    }
+
+    /** A request body: {@code bytes[0, length)}. */
+    record Body(byte[] bytes, int length) {
+    }
+
+    /** Answers {@code status} with the JSON object opened in {@code out}, closing it with performance. */
+    void send(int status, JsonOut out) {
+        out.ascii("\"performance\":{\"server_total_ms\":").millis(elapsedMs());
+        if (recordsScanned >= 0) {
+            out.ascii(",\"records_scanned\":").number(recordsScanned);
+        }
+        out.ascii("}}");
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.send(out.array(), 0, out.size());
+    }
+
+    /** Answers a non-JSON body (Prometheus text). */
+    void sendText(String contentType, byte[] body) {
+        res.status(200);
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+        res.send(body);
+    }
+
+    void error(TopicsException e) {
+        if (res.isSent()) {
+            LOG.log(Level.WARNING, "error after the response was sent", e);
+            return;
+        }
+        ErrorCode code = e.code();
+        JsonOut out = new JsonOut(256);
+        out.ascii("{\"error\":{\"code\":").string(code.code()).ascii(",\"message\":").string(e.getMessage());
+        if (!e.detail().isEmpty()) {
+            out.ascii(",\"detail\":");
+            value(out, e.detail());
+        }
+        out.ascii("},");
+        if (code.status() == 429 || code.status() == 503) {
+            Object retryMs = e.detail().get("retry_after_ms");
+            long seconds = retryMs instanceof Number n ? Math.max(1, (n.longValue() + 999) / 1000) : 1;
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+        }
+        send(code.status(), out);
+    }
+
+    private void requireReady() {
+        ServerState.Phase phase = ctx.state.phase();
+        if (phase == ServerState.Phase.RECOVERING) {
+            throw new TopicsException(ErrorCode.NOT_READY, "the server is replaying its log",
+                    Map.of("replay_progress", ctx.state.recoveryProgress()));
+        }
+        if (phase == ServerState.Phase.DRAINING) {
+            throw new TopicsException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        }
+    }
+
+    private void authorize(Scope scope) {
+        String header = header("Authorization");
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        principal = ctx.auth.authenticate(token).orElseThrow(() -> new TopicsException(ErrorCode.UNAUTHORIZED,
+                token == null ? "missing bearer token" : "invalid bearer token"));
+        if (scope != null && !principal.has(scope)) {
+            throw new TopicsException(ErrorCode.FORBIDDEN, "this key lacks the " + scope.name().toLowerCase(Locale.ROOT)
+                    + " scope", Map.of("scope", scope.name().toLowerCase(Locale.ROOT)));
+        }
+    }
+
+    private void requireJsonContentType() {
+        HttpMediaType type = req.headers().contentType().orElseThrow(() -> new TopicsException(
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a request body needs a Content-Type: application/json"));
+        String t = type.mediaType().text().toLowerCase(Locale.ROOT);
+        if (!t.equals("application/json") && !t.equals("application/x-www-form-urlencoded") && !t.equals("text/plain")) {
+            throw new TopicsException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type " + t
+                    + "; send application/json", Map.of("content_type", t));
+        }
+    }
+
+    private static TopicsException tooLarge(long max) {
+        return new TopicsException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body exceeds " + max + " bytes",
+                Map.of("max", max));
+    }
+
+    private double elapsedMs() {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    /** Writes a detail value: maps, lists, strings, numbers, booleans, null. */
+    static void value(JsonOut out, Object v) {
+        switch (v) {
+            case null -> out.nul();
+            case String s -> out.string(s);
+            case Boolean b -> out.bool(b);
+            case Double d -> out.ascii(Double.toString(d));
+            case Float f -> out.ascii(Float.toString(f));
+            case Number n -> out.number(n.longValue());
+            case Map<?, ?> m -> {
+                out.raw((byte) '{');
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (!first) {
+                        out.raw((byte) ',');
+                    }
+                    first = false;
+                    out.string(String.valueOf(e.getKey())).raw((byte) ':');
+                    value(out, e.getValue());
+                }
+                out.raw((byte) '}');
+            }
+            case List<?> l -> {
+                out.raw((byte) '[');
+                for (int i = 0; i < l.size(); i++) {
+                    if (i > 0) {
+                        out.raw((byte) ',');
+                    }
+                    value(out, l.get(i));
+                }
+                out.raw((byte) ']');
+            }
+            default -> out.string(v.toString());
+        }
+    }
+}

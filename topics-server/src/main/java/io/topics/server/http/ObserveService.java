@@ -1,0 +1,162 @@
+package io.topics.server.http;
+
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.webserver.http.HttpRules;
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+import io.topics.api.spi.auth.Authenticator;
+import io.topics.api.spi.auth.Principal;
+import io.topics.api.spi.auth.Scope;
+import io.topics.server.engine.Engine;
+import io.topics.server.engine.JsonOut;
+import io.topics.server.engine.TopicInfo;
+
+/**
+ * Health, readiness and metrics (spec §13): the three endpoints that answer during recovery.
+ * Metrics are rendered directly as Prometheus text (or JSON) from the engine's own figures.
+ */
+final class ObserveService {
+    static final String VERSION = "0.1.0";
+    private static final int MAX_TOPIC_SERIES = 1000;
+
+    private final Engine engine;
+    private final ServerState state;
+    private final InstantSource clock;
+    private final Exchange.Context open;
+    private final Exchange.Context metricsCtx;
+
+    ObserveService(Engine engine, ServerState state, InstantSource clock, Exchange.Context ctx, boolean healthAuth) {
+        this.engine = engine;
+        this.state = state;
+        this.clock = clock;
+        // these answer in every phase; only the auth part of the context applies
+        ServerState alwaysReady = new ServerState(state.startedAtMs());
+        alwaysReady.ready();
+        Exchange.Context base = new Exchange.Context(alwaysReady, ctx.auth(), ctx.limits());
+        this.metricsCtx = base;
+        this.open = healthAuth ? base : new Exchange.Context(alwaysReady, OPEN, ctx.limits());
+    }
+
+    private static final Authenticator OPEN = new Authenticator() {
+        @Override
+        public Optional<Principal> authenticate(String bearerToken) {
+            return Optional.of(Principal.ANONYMOUS);
+        }
+
+        @Override
+        public boolean enabled() {
+            return false;
+        }
+    };
+
+    static final String[] PATHS = {"/v0/health", "/healthz", "/v0/ready", "/readyz", "/v0/metrics"};
+
+    void routing(HttpRules rules) {
+        rules.get("/v0/health", Exchange.handler(open, null, this::health))
+                .get("/healthz", Exchange.handler(open, null, this::health))
+                .get("/v0/ready", Exchange.handler(open, null, this::ready))
+                .get("/readyz", Exchange.handler(open, null, this::ready))
+                .get("/v0/metrics", Exchange.handler(metricsCtx, Scope.READ, this::metrics));
+    }
+
+    private void health(Exchange ex) {
+        JsonOut out = new JsonOut(128);
+        out.ascii("{\"status\":\"ok\",\"version\":").string(VERSION)
+                .ascii(",\"uptime_ms\":").number(uptimeMs()).raw((byte) ',');
+        ex.send(200, out);
+    }
+
+    private void ready(Exchange ex) {
+        switch (state.phase()) {
+            case RECOVERING -> throw new TopicsException(ErrorCode.NOT_READY, "the server is replaying its log",
+                    Map.of("replay_progress", state.recoveryProgress()));
+            case DRAINING -> throw new TopicsException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+            case READY -> {
+                JsonOut out = new JsonOut(128);
+                out.ascii("{\"status\":\"ready\",\"wal_replay_complete\":true,\"topics\":")
+                        .number(engine.topicCount()).raw((byte) ',');
+                ex.send(200, out);
+            }
+        }
+    }
+
+    private void metrics(Exchange ex) {
+        Engine.Stats s = engine.stats(MAX_TOPIC_SERIES);
+        String accept = ex.header("Accept");
+        if (accept != null && accept.contains("application/json")) {
+            JsonOut out = new JsonOut(512);
+            out.ascii("{\"topics\":").number(s.topics());
+            for (Map.Entry<String, Long> e : s.topicsByClass().entrySet()) {
+                out.ascii(",\"topics_").ascii(e.getKey()).ascii("\":").number(e.getValue());
+            }
+            out.ascii(",\"routers\":0,\"records_live\":").number(s.recordsLive())
+                    .ascii(",\"bytes_live\":").number(s.bytesLive())
+                    .ascii(",\"records_appended\":").number(s.recordsAppended())
+                    .ascii(",\"queue_topics\":0,\"queue_leases_in_flight\":0,\"sse_connections\":0,\"watch_sessions\":0")
+                    .ascii(",\"ready\":").bool(state.phase() == ServerState.Phase.READY)
+                    .ascii(",\"replay_progress\":").ascii(Double.toString(state.recoveryProgress()))
+                    .ascii(",\"uptime_ms\":").number(uptimeMs()).raw((byte) ',');
+            ex.send(200, out);
+            return;
+        }
+        StringBuilder b = new StringBuilder(1024);
+        gauge(b, "topics_topics", "Topics that exist.", s.topics());
+        b.append("# HELP topics_topics_by_class Topics per durability class.\n# TYPE topics_topics_by_class gauge\n");
+        for (Map.Entry<String, Long> e : s.topicsByClass().entrySet()) {
+            b.append("topics_topics_by_class{class=\"").append(e.getKey()).append("\"} ").append(e.getValue()).append('\n');
+        }
+        gauge(b, "topics_routers", "Routers that exist.", 0);
+        gauge(b, "topics_records_live", "Live records across all topics.", s.recordsLive());
+        gauge(b, "topics_bytes_live", "Live payload bytes across all topics.", s.bytesLive());
+        b.append("# HELP topics_records_appended_total Records appended since start.\n# TYPE topics_records_appended_total counter\n")
+                .append("topics_records_appended_total ").append(s.recordsAppended()).append('\n');
+        gauge(b, "topics_queue_topics", "Topics in queue mode.", 0);
+        gauge(b, "topics_queue_leases_in_flight", "Queue leases held.", 0);
+        gauge(b, "topics_sse_connections", "Open SSE streams.", 0);
+        gauge(b, "topics_watch_sessions", "Watch sessions.", 0);
+        gauge(b, "topics_ready", "1 when the server serves every endpoint.", state.phase() == ServerState.Phase.READY ? 1 : 0);
+        b.append("# HELP topics_recovery_progress Log replay progress, 0 to 1.\n# TYPE topics_recovery_progress gauge\n")
+                .append("topics_recovery_progress ").append(state.recoveryProgress()).append('\n');
+        gauge(b, "topics_uptime_ms", "Milliseconds since start.", uptimeMs());
+        topicSeries(b, s);
+        ex.sendText("text/plain; version=0.0.4; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void topicSeries(StringBuilder b, Engine.Stats s) {
+        String[][] series = {
+            {"topics_topic_head_seq", "Highest assigned seq per topic."},
+            {"topics_topic_earliest_seq", "First live seq per topic."},
+            {"topics_topic_records_live", "Live records per topic."},
+            {"topics_topic_bytes_live", "Live payload bytes per topic."}};
+        for (int k = 0; k < series.length; k++) {
+            b.append("# HELP ").append(series[k][0]).append(' ').append(series[k][1]).append('\n')
+                    .append("# TYPE ").append(series[k][0]).append(" gauge\n");
+            for (TopicInfo t : s.perTopic()) {
+                long v = switch (k) {
+                    case 0 -> t.headSeq();
+                    case 1 -> t.earliestSeq();
+                    case 2 -> t.count();
+                    default -> t.bytes();
+                };
+                // topic names are [A-Za-z0-9._:-]: nothing to escape in a label value
+                b.append(series[k][0]).append("{topic=\"").append(t.topic()).append("\"} ").append(v).append('\n');
+            }
+        }
+        gauge(b, "topics_topic_metrics_truncated", "1 when per-topic series were capped at " + MAX_TOPIC_SERIES + " topics.",
+                s.perTopicTruncated() ? 1 : 0);
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" gauge\n")
+                .append(name).append(' ').append(value).append('\n');
+    }
+
+    private long uptimeMs() {
+        return Math.max(0, clock.millis() - state.startedAtMs());
+    }
+}

@@ -1,0 +1,280 @@
+package io.topics.server.http;
+
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicConfig.Discard;
+import io.topics.api.TopicConfig.TopicType;
+import io.topics.api.TopicsException;
+import io.topics.server.engine.ConfigPatch;
+import io.topics.server.engine.DiffQuery;
+import io.topics.server.engine.JsonOut;
+import io.topics.server.engine.WriteBatch;
+
+/**
+ * Parses request bodies into engine inputs with Jackson's streaming parser: no trees, no
+ * objects per record. Every problem becomes a {@link TopicsException} with the documented code;
+ * nothing here touches a topic.
+ */
+public final class Requests {
+    private final ProtocolLimits limits;
+
+    public Requests(ProtocolLimits limits) {
+        this.limits = limits;
+    }
+
+    /** A write body (spec §5). {@code headerKey} is the {@code Idempotency-Key} header, if any. */
+    public WriteBatch write(byte[] body, int len, String headerKey) {
+        if (len == 0) {
+            throw TopicsException.invalid("a write needs a body with \"records\"");
+        }
+        try (JsonParser p = Json.objectParser(body, len)) {
+            WriteBatch batch = new WriteBatch(16, len);
+            boolean sawRecords = false;
+            String batchNode = null;
+            String key = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "records" -> {
+                        records(p, body, batch);
+                        sawRecords = true;
+                    }
+                    case "node" -> batchNode = boundedString(p, "node", limits.maxNodeBytes());
+                    case "idempotency_key" -> key = idempotencyKey(Json.string(p, "idempotency_key"));
+                    case "create" -> batch.create(Json.bool(p, "create"));
+                    case "config" -> batch.createConfig(config(p, "config"));
+                    case "disable_backpressure" -> Json.bool(p, "disable_backpressure");
+                    default -> p.skipChildren();
+                }
+            }
+            Json.expectEnd(p);
+            if (!sawRecords || batch.size() == 0) {
+                throw TopicsException.invalid("records must be an array of 1 to " + limits.maxBatchRecords() + " records");
+            }
+            if (batchNode != null) {
+                batch.defaultNode(batchNode);
+            }
+            if (key == null && headerKey != null) {
+                key = idempotencyKey(headerKey);
+            }
+            return batch.idempotencyKey(key);
+        } catch (IOException e) {
+            throw malformed(e);
+        }
+    }
+
+    /** A diff body (spec §6.1); empty means {@code {"from_seq":0}}. */
+    public DiffQuery diff(byte[] body, int len) {
+        if (len == 0) {
+            return DiffQuery.from(0);
+        }
+        try (JsonParser p = Json.objectParser(body, len)) {
+            long from = 0;
+            int limit = DiffQuery.DEFAULT_LIMIT;
+            long maxBytes = DiffQuery.DEFAULT_MAX_BATCH_BYTES;
+            long waitMs = 0;
+            boolean tags = true;
+            boolean meta = true;
+            Set<String> nodes = Set.of();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "from_seq" -> from = Json.u64(p, "from_seq");
+                    case "limit" -> {
+                        long l = Json.u64(p, "limit");
+                        limit = l == 0 ? DiffQuery.DEFAULT_LIMIT : (int) Math.min(l, limits.maxLimit());
+                    }
+                    case "max_batch_bytes" -> {
+                        long b = Json.u64(p, "max_batch_bytes");
+                        maxBytes = b == 0 ? DiffQuery.DEFAULT_MAX_BATCH_BYTES : Math.min(b, limits.maxBatchBytes());
+                    }
+                    case "wait_ms" -> waitMs = Math.min(Json.u64(p, "wait_ms"), limits.maxWaitMs());
+                    case "include_tags" -> tags = Json.bool(p, "include_tags");
+                    case "include_meta" -> meta = Json.bool(p, "include_meta");
+                    case "node" -> nodes = nodes(p);
+                    default -> p.skipChildren();
+                }
+            }
+            Json.expectEnd(p);
+            return new DiffQuery(from, limit, maxBytes, waitMs, tags, meta, nodes);
+        } catch (IOException e) {
+            throw malformed(e);
+        }
+    }
+
+    /** A PUT body (spec §2, §4.1); empty means {@code {}}. */
+    public ConfigPatch config(byte[] body, int len) {
+        if (len == 0) {
+            return ConfigPatch.EMPTY;
+        }
+        try (JsonParser p = Json.objectParser(body, len)) {
+            ConfigPatch patch = config(p, "body");
+            Json.expectEnd(p);
+            return patch;
+        } catch (IOException e) {
+            throw malformed(e);
+        }
+    }
+
+    private void records(JsonParser p, byte[] body, WriteBatch batch) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw TopicsException.invalid("records must be an array");
+        }
+        JsonOut arena = batch.arena();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (batch.size() == limits.maxBatchRecords()) {
+                throw new TopicsException(ErrorCode.BATCH_TOO_LARGE,
+                        "a write holds at most " + limits.maxBatchRecords() + " records",
+                        Map.of("max", limits.maxBatchRecords()));
+            }
+            int index = batch.size();
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw TopicsException.invalid("records[" + index + "] must be an object");
+            }
+            int dataOff = -1;
+            int dataLen = 0;
+            int metaOff = 0;
+            int metaLen = 0;
+            String tag = null;
+            String node = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "data" -> {
+                        dataOff = arena.size();
+                        Json.copyValue(p, body, arena);
+                        dataLen = arena.size() - dataOff;
+                    }
+                    case "tag" -> tag = boundedString(p, "tag", limits.maxTagBytes());
+                    case "node" -> node = boundedString(p, "node", limits.maxNodeBytes());
+                    case "meta" -> {
+                        if (p.currentToken() == JsonToken.VALUE_NULL) {
+                            metaLen = 0;
+                            continue;
+                        }
+                        metaOff = arena.size();
+                        int keys = Json.copyValue(p, body, arena);
+                        metaLen = arena.size() - metaOff;
+                        if (metaLen > limits.maxMetaBytes() || keys > limits.maxMetaKeys()) {
+                            throw TopicsException.invalid("records[" + index + "].meta exceeds "
+                                    + limits.maxMetaBytes() + " bytes or " + limits.maxMetaKeys() + " keys");
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (dataOff < 0) {
+                throw TopicsException.invalid("records[" + index + "].data is required (it may be null)");
+            }
+            if ((long) dataLen + metaLen > limits.maxRecordBytes()) {
+                throw new TopicsException(ErrorCode.RECORD_TOO_LARGE,
+                        "records[" + index + "] data+meta is " + (dataLen + metaLen) + " bytes; the limit is "
+                                + limits.maxRecordBytes(), Map.of("index", index, "max", limits.maxRecordBytes()));
+            }
+            batch.add(dataOff, dataLen, metaOff, metaLen, tag, node);
+        }
+    }
+
+    private ConfigPatch config(JsonParser p, String what) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw TopicsException.invalid(what + " must be a JSON object");
+        }
+        TopicType type = null;
+        Long ttl = null;
+        Long capRecords = null;
+        Long capBytes = null;
+        Discard discard = null;
+        Boolean durable = null;
+        String durability = null;
+        Optional<Integer> priority = null;
+        Boolean autoPriority = null;
+        Boolean autoCreate = null;
+        Long window = null;
+        Boolean dedupeNode = null;
+        Long lease = null;
+        Long jitter = null;
+        Long maxDeliveries = null;
+        Optional<String> deadLetter = null;
+        Boolean leasesDurable = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "type" -> type = switch (Json.string(p, "type")) {
+                    case "log" -> TopicType.LOG;
+                    case "queue" -> TopicType.QUEUE;
+                    default -> throw TopicsException.invalid("type must be \"log\" or \"queue\"");
+                };
+                case "ttl_ms" -> ttl = Json.u64(p, field);
+                case "cap_records" -> capRecords = Json.u64(p, field);
+                case "cap_bytes" -> capBytes = Json.u64(p, field);
+                case "discard" -> discard = switch (Json.string(p, "discard")) {
+                    case "old" -> Discard.OLD;
+                    case "reject" -> Discard.REJECT;
+                    default -> throw TopicsException.invalid("discard must be \"old\" or \"reject\"");
+                };
+                case "durable" -> durable = Json.bool(p, field);
+                case "durability" -> durability = Json.string(p, field);
+                case "priority" -> priority = p.currentToken() == JsonToken.VALUE_NULL ? Optional.empty()
+                        : Optional.of(Json.saturatedInt(p, field));
+                case "auto_priority" -> autoPriority = Json.bool(p, field);
+                case "auto_create" -> autoCreate = Json.bool(p, field);
+                case "idempotency_window_ms" -> window = Json.u64(p, field);
+                case "dedupe_node" -> dedupeNode = Json.bool(p, field);
+                case "lease_ms" -> lease = Json.u64(p, field);
+                case "claim_jitter_ms" -> jitter = Json.u64(p, field);
+                case "max_deliveries" -> maxDeliveries = Json.u64(p, field);
+                case "dead_letter" -> deadLetter = Optional.ofNullable(Json.stringOrNull(p, field));
+                case "leases_durable" -> leasesDurable = Json.bool(p, field);
+                default -> p.skipChildren();
+            }
+        }
+        return new ConfigPatch(type, ttl, capRecords, capBytes, discard, durable, durability, priority, autoPriority,
+                autoCreate, window, dedupeNode, lease, jitter, maxDeliveries, deadLetter, leasesDurable);
+    }
+
+    private Set<String> nodes(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_STRING) {
+            return Set.of(p.getText());
+        }
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw TopicsException.invalid("node must be a string or an array of strings");
+        }
+        Set<String> nodes = new HashSet<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            nodes.add(Json.string(p, "node[]"));
+        }
+        return nodes;
+    }
+
+    private static String boundedString(JsonParser p, String field, int maxBytes) throws IOException {
+        String s = Json.stringOrNull(p, field);
+        if (s != null && Json.utf8Length(s) > maxBytes) {
+            throw TopicsException.invalid(field + " exceeds " + maxBytes + " bytes");
+        }
+        return s;
+    }
+
+    private String idempotencyKey(String key) {
+        if (key.isEmpty() || key.length() > limits.maxIdempotencyKey()) {
+            throw TopicsException.invalid("idempotency_key must be 1 to " + limits.maxIdempotencyKey() + " characters");
+        }
+        return key;
+    }
+
+    private static TopicsException malformed(IOException e) {
+        String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe
+                ? jpe.getOriginalMessage() : e.getMessage();
+        return TopicsException.invalid("malformed JSON: " + (why == null ? "unreadable body" : why.lines().findFirst().orElse(why)));
+    }
+}

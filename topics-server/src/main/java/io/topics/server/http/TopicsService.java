@@ -1,0 +1,175 @@
+package io.topics.server.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import io.helidon.webserver.http.HttpRules;
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+import io.topics.api.spi.auth.Scope;
+import io.topics.server.engine.AppendResult;
+import io.topics.server.engine.ConfigPatch;
+import io.topics.server.engine.DiffQuery;
+import io.topics.server.engine.DiffResult;
+import io.topics.server.engine.Engine;
+import io.topics.server.engine.JsonOut;
+import io.topics.server.engine.ListPage;
+import io.topics.server.engine.PutResult;
+import io.topics.server.engine.TopicInfo;
+import io.topics.server.engine.WriteBatch;
+
+/** The topic endpoints of spec §4 to §6: parse, call the engine, write the answer. */
+final class TopicsService {
+    private static final int DEFAULT_PAGE_SIZE = 100;
+
+    private final Engine engine;
+    private final Requests requests;
+    private final Exchange.Context ctx;
+
+    TopicsService(Engine engine, Requests requests, Exchange.Context ctx) {
+        this.engine = engine;
+        this.requests = requests;
+        this.ctx = ctx;
+    }
+
+    void routing(HttpRules rules) {
+        rules.get("/v0/topics", Exchange.handler(ctx, Scope.READ, this::list))
+                .put("/v0/topics/{topic}", Exchange.handler(ctx, Scope.ADMIN, this::put))
+                .get("/v0/topics/{topic}", Exchange.handler(ctx, Scope.READ, this::state))
+                .delete("/v0/topics/{topic}", Exchange.handler(ctx, Scope.DELETE, this::delete))
+                .post("/v0/topics/{topic}", Exchange.handler(ctx, Scope.WRITE, this::write))
+                .post("/v0/topics/{topic}/diff", Exchange.handler(ctx, Scope.READ, this::diff));
+    }
+
+    /** Paths served here, for the 405 answers of other methods. */
+    static final String[] PATHS = {"/v0/topics", "/v0/topics/{topic}", "/v0/topics/{topic}/diff"};
+
+    private void put(Exchange ex) throws Exception {
+        String topic = ex.name("topic");
+        Exchange.Body body = ex.body();
+        ConfigPatch patch = requests.config(body.bytes(), body.length());
+        PutResult r = engine.putTopic(topic, patch);
+        JsonOut out = new JsonOut(640);
+        out.ascii("{\"topic\":").string(topic).ascii(",\"created\":").bool(r.created()).ascii(",\"config\":");
+        Wire.config(out, r.config());
+        out.raw((byte) ',');
+        ex.send(r.created() ? 201 : 200, out);
+    }
+
+    private void state(Exchange ex) {
+        String topic = ex.name("topic");
+        TopicInfo info = engine.state(topic, ex.queryFlag("touch", true));
+        JsonOut out = new JsonOut(768);
+        out.raw((byte) '{');
+        Wire.state(out, info);
+        ex.send(200, out);
+    }
+
+    private void list(Exchange ex) {
+        String prefix = ex.query("prefix");
+        int pageSize = pageSize(ex.query("page_size"));
+        String after = cursor(ex.query("cursor"));
+        ListPage page = engine.list(prefix, after, pageSize, ex.queryFlag("touch", false));
+        JsonOut out = new JsonOut(128 + page.topics().size() * 160);
+        out.ascii("{\"topics\":[");
+        boolean first = true;
+        for (TopicInfo t : page.topics()) {
+            if (!ex.principal().mayTouch(t.topic())) {
+                continue;
+            }
+            if (!first) {
+                out.raw((byte) ',');
+            }
+            first = false;
+            Wire.listEntry(out, t);
+        }
+        out.ascii("],");
+        if (page.lastName() != null) {
+            JsonOut c = new JsonOut(64);
+            c.ascii("{\"after\":").string(page.lastName()).raw((byte) '}');
+            out.ascii("\"next_cursor\":").string(Base64.getEncoder().encodeToString(c.toByteArray())).raw((byte) ',');
+        }
+        ex.send(200, out);
+    }
+
+    private void delete(Exchange ex) {
+        String topic = ex.name("topic");
+        boolean deleted = engine.deleteTopic(topic, ex.queryFlag("if_empty", false));
+        JsonOut out = new JsonOut(128);
+        out.ascii("{\"topic\":").string(topic).ascii(",\"deleted\":").bool(deleted).ascii(",\"routers_removed\":[],");
+        ex.send(200, out);
+    }
+
+    private void write(Exchange ex) throws Exception {
+        String topic = ex.name("topic");
+        Exchange.Body body = ex.body();
+        WriteBatch batch = requests.write(body.bytes(), body.length(), ex.header("Idempotency-Key"));
+        if (batch.createConfig() != null && !ex.principal().has(Scope.ADMIN) && !exists(topic)) {
+            throw new TopicsException(ErrorCode.FORBIDDEN, "creating a topic with config needs the admin scope");
+        }
+        AppendResult r = engine.append(topic, batch);
+        boolean withSeqs = ex.queryFlag("return_seqs", true);
+        JsonOut out = new JsonOut(192 + (withSeqs ? r.count() * 8 : 0));
+        out.raw((byte) '{');
+        Wire.append(out, r, withSeqs);
+        ex.send(r.created() ? 201 : 200, out);
+    }
+
+    private void diff(Exchange ex) throws Exception {
+        String topic = ex.name("topic");
+        Exchange.Body body = ex.body();
+        DiffQuery q = requests.diff(body.bytes(), body.length());
+        JsonOut out = new JsonOut(4096);
+        out.ascii("{\"topic\":").string(topic).ascii(",\"records\":[");
+        DiffResult r = engine.diff(topic, q, out);
+        Wire.diffTail(out, r);
+        ex.recordsScanned(r.scanned());
+        ex.send(200, out);
+    }
+
+    private boolean exists(String topic) {
+        try {
+            engine.state(topic, false);
+            return true;
+        } catch (TopicsException e) {
+            return false;
+        }
+    }
+
+    private static int pageSize(String v) {
+        if (v == null) {
+            return DEFAULT_PAGE_SIZE;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 1) {
+                throw TopicsException.invalid("page_size must be at least 1");
+            }
+            return (int) Math.min(n, 1000);
+        } catch (NumberFormatException e) {
+            throw TopicsException.invalid("page_size must be an integer");
+        }
+    }
+
+    /** Decodes {@code base64({"after":"<name>"})}; anything else is 400. */
+    private static String cursor(String v) {
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        try {
+            byte[] json = Base64.getDecoder().decode(v);
+            String s = new String(json, StandardCharsets.UTF_8);
+            String prefix = "{\"after\":\"";
+            if (!s.startsWith(prefix) || !s.endsWith("\"}")) {
+                throw TopicsException.invalid("corrupt cursor");
+            }
+            String name = s.substring(prefix.length(), s.length() - 2);
+            if (!io.topics.api.Names.isTopicName(name)) {
+                throw TopicsException.invalid("corrupt cursor");
+            }
+            return name;
+        } catch (IllegalArgumentException e) {
+            throw TopicsException.invalid("corrupt cursor");
+        }
+    }
+}

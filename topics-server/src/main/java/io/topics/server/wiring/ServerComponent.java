@@ -1,0 +1,31 @@
+package io.topics.server.wiring;
+
+import java.time.InstantSource;
+
+import dagger.BindsInstance;
+import dagger.Component;
+import io.helidon.webserver.WebServer;
+import io.topics.server.engine.Engine;
+import io.topics.server.http.ServerState;
+import jakarta.inject.Singleton;
+
+/** Assembles the engine and the Helidon server from the settings, the clock and the plugins. */
+@Singleton
+@Component(modules = {EngineModule.class, HttpModule.class})
+interface ServerComponent {
+    Engine engine();
+
+    ServerState state();
+
+    WebServer webServer();
+
+    @Component.Factory
+    interface Factory {
+        ServerComponent create(@BindsInstance ServerConfig config, @BindsInstance InstantSource clock,
+                               @BindsInstance PluginRegistry plugins);
+    }
+
+    static ServerComponent create(ServerConfig config, InstantSource clock, PluginRegistry plugins) {
+        return DaggerServerComponent.factory().create(config, clock, plugins);
+    }
+}

@@ -1,0 +1,142 @@
+package io.topics.server.wiring;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import io.topics.server.engine.EngineLimits;
+import io.topics.server.http.ProtocolLimits;
+
+/**
+ * The server's settings, from {@code TOPICS_*} environment variables overridden by launcher
+ * flags ({@code --port 0} or {@code --port=0} sets {@code TOPICS_PORT}). Defaults serve one
+ * developer on a laptop (spec §16).
+ */
+public record ServerConfig(String host, int port, Path portFile, Path dataDir, String logLevel, Path pluginsDir,
+                           String authProvider, boolean allowInsecureNoAuth, boolean healthAuth,
+                           ProtocolLimits protocolLimits, EngineLimits engineLimits, Map<String, String> settings) {
+
+    /** Every setting the server reads; an unknown launcher flag is refused. */
+    static final Set<String> KNOWN = new TreeSet<>(Set.of(
+            "TOPICS_HOST", "TOPICS_PORT", "TOPICS_PORT_FILE", "TOPICS_DATA_DIR", "TOPICS_LOG", "TOPICS_PLUGINS_DIR",
+            "TOPICS_AUTH", "TOPICS_API_KEYS", "TOPICS_ALLOW_INSECURE_NO_AUTH", "TOPICS_HEALTH_AUTH",
+            "TOPICS_MAX_TOPICS", "TOPICS_MAX_TOTAL_BYTES", "TOPICS_MAX_BODY_BYTES", "TOPICS_MAX_BATCH_RECORDS",
+            "TOPICS_MAX_RECORD_BYTES", "TOPICS_MAX_META_BYTES", "TOPICS_MAX_TAG_BYTES", "TOPICS_MAX_NODE_BYTES",
+            "TOPICS_MAX_LIMIT", "TOPICS_MAX_ROUTERS", "TOPICS_MAX_WATCH_SESSIONS", "TOPICS_MAX_SSE_CONNECTIONS",
+            "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "TOPICS_MAX_INFLIGHT_PER_KEY", "TOPICS_MAX_WATCH_TOPICS",
+            "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
+            "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
+            "TOPICS_HOT_RETAIN_BYTES"));
+
+    public ServerConfig {
+        settings = Map.copyOf(settings);
+    }
+
+    /** Reads {@code env} (only {@code TOPICS_*} keys matter), then applies {@code args}. */
+    public static ServerConfig from(Map<String, String> env, String... args) {
+        Map<String, String> s = new LinkedHashMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("TOPICS_")) {
+                s.put(k, v);
+            }
+        });
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument \"" + a + "\"; flags look like --port 4000");
+            }
+            String flag = a.substring(2);
+            String value;
+            int eq = flag.indexOf('=');
+            if (eq >= 0) {
+                value = flag.substring(eq + 1);
+                flag = flag.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("flag --" + flag + " needs a value");
+            }
+            String key = "TOPICS_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+            if (!KNOWN.contains(key)) {
+                throw new IllegalArgumentException("unknown flag --" + flag + "; known: " + flagList());
+            }
+            s.put(key, value);
+        }
+
+        String host = s.getOrDefault("TOPICS_HOST", "127.0.0.1");
+        int port = (int) number(s, "TOPICS_PORT", 4000);
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(':') == colon) { // host:port (not a bare IPv6 address)
+            port = parsePort(host.substring(colon + 1));
+            host = host.substring(0, colon);
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("TOPICS_PORT must be 0..65535, got " + port);
+        }
+        ProtocolLimits d = ProtocolLimits.DEFAULTS;
+        ProtocolLimits limits = new ProtocolLimits(
+                unlimitedIfZero(number(s, "TOPICS_MAX_BODY_BYTES", d.maxBodyBytes())),
+                (int) number(s, "TOPICS_MAX_BATCH_RECORDS", d.maxBatchRecords()),
+                (int) number(s, "TOPICS_MAX_RECORD_BYTES", d.maxRecordBytes()),
+                (int) number(s, "TOPICS_MAX_META_BYTES", d.maxMetaBytes()),
+                d.maxMetaKeys(),
+                (int) number(s, "TOPICS_MAX_TAG_BYTES", d.maxTagBytes()),
+                (int) number(s, "TOPICS_MAX_NODE_BYTES", d.maxNodeBytes()),
+                (int) number(s, "TOPICS_MAX_LIMIT", d.maxLimit()),
+                d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize());
+        EngineLimits engine = new EngineLimits(number(s, "TOPICS_MAX_TOPICS", EngineLimits.DEFAULTS.maxTopics()),
+                number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()));
+        String keys = s.get("TOPICS_API_KEYS");
+        String auth = s.getOrDefault("TOPICS_AUTH", keys == null || keys.isBlank() ? "none" : "bearer");
+        String plugins = s.get("TOPICS_PLUGINS_DIR");
+        String portFile = s.get("TOPICS_PORT_FILE");
+        return new ServerConfig(host, port, portFile == null || portFile.isEmpty() ? null : Path.of(portFile),
+                Path.of(s.getOrDefault("TOPICS_DATA_DIR", "./topics-data")), s.getOrDefault("TOPICS_LOG", "info"),
+                plugins == null || plugins.isEmpty() ? null : Path.of(plugins), auth,
+                flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), limits, engine, s);
+    }
+
+    private static String flagList() {
+        StringBuilder b = new StringBuilder();
+        for (String k : KNOWN) {
+            b.append(b.isEmpty() ? "" : ", ").append("--").append(k.substring(7).toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        return b.toString();
+    }
+
+    private static long number(Map<String, String> s, String key, long dflt) {
+        String v = s.get(key);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 0) {
+                throw new IllegalArgumentException(key + " must not be negative, got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got \"" + v + "\"");
+        }
+    }
+
+    private static long unlimitedIfZero(long v) {
+        return v == 0 ? Long.MAX_VALUE : v;
+    }
+
+    private static int parsePort(String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("TOPICS_HOST has a bad port: \"" + v + "\"");
+        }
+    }
+
+    private static boolean flag(Map<String, String> s, String key) {
+        String v = s.getOrDefault(key, "0").trim();
+        return v.equals("1") || v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes");
+    }
+}

@@ -1,0 +1,106 @@
+package io.topics.server.wiring;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
+import java.util.logging.Logger;
+
+import io.helidon.webserver.WebServer;
+import io.topics.api.spi.auth.Authenticator;
+import io.topics.server.engine.Engine;
+import io.topics.server.http.ServerState;
+
+/**
+ * A running server: data-dir lock, plugins, the Dagger-assembled engine and Helidon server, the
+ * port file. {@link #start} refuses unsafe or impossible configurations with an
+ * {@link IllegalStateException} whose message says why; {@link #close} drains and releases.
+ */
+public final class TopicsServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(TopicsServer.class.getName());
+    private static final long LOCK_RETRY_MS = 5_000;
+
+    private final ServerComponent component;
+    private final WebServer webServer;
+    private final DataDirLock lock;
+
+    private TopicsServer(ServerComponent component, WebServer webServer, DataDirLock lock) {
+        this.component = component;
+        this.webServer = webServer;
+        this.lock = lock;
+    }
+
+    public static TopicsServer start(ServerConfig config, InstantSource clock) throws IOException {
+        PluginRegistry plugins = PluginRegistry.load(config.pluginsDir());
+        DataDirLock lock = DataDirLock.acquire(config.dataDir(), LOCK_RETRY_MS);
+        try {
+            ServerComponent component = ServerComponent.create(config, clock, plugins);
+            Authenticator auth = plugins.auth(config.authProvider()).create(config.settings());
+            refuseInsecureBind(config, auth);
+            if (!auth.enabled()) {
+                LOG.warning("AUTH IS DISABLED (dev mode): every request has full access. Set TOPICS_API_KEYS to enable it.");
+            }
+            WebServer server = component.webServer().start();
+            // nothing to replay while records live in memory: ready as soon as the port is bound
+            component.state().recoveryProgress(1.0);
+            component.state().ready();
+            if (config.portFile() != null) {
+                writePortFile(config.portFile(), config.host() + ":" + server.port());
+            }
+            LOG.info(() -> "topics listening on " + config.host() + ":" + server.port() + ", data in "
+                    + config.dataDir().toAbsolutePath());
+            return new TopicsServer(component, server, lock);
+        } catch (RuntimeException | IOException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return webServer.port();
+    }
+
+    public Engine engine() {
+        return component.engine();
+    }
+
+    /** Stops taking work (503 shutting_down), stops the listener and releases the data dir. */
+    @Override
+    public void close() throws IOException {
+        component.state().draining();
+        try {
+            webServer.stop();
+        } finally {
+            lock.close();
+        }
+    }
+
+    private static void refuseInsecureBind(ServerConfig config, Authenticator auth) {
+        if (auth.enabled() || config.allowInsecureNoAuth()) {
+            return;
+        }
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(config.host()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("cannot resolve TOPICS_HOST " + config.host(), e);
+        }
+        if (!loopback) {
+            throw new IllegalStateException("refusing to bind " + config.host() + " without auth: set TOPICS_API_KEYS, "
+                    + "or TOPICS_ALLOW_INSECURE_NO_AUTH=1 to allow it");
+        }
+    }
+
+    /** Temp file then atomic rename, so readers never see a partial address. */
+    static void writePortFile(Path file, String hostPort) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+        Files.writeString(tmp, hostPort + "\n", StandardCharsets.US_ASCII);
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
