@@ -1,0 +1,191 @@
+package io.topics.server.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+import io.topics.server.engine.ConfigPatch;
+import io.topics.server.engine.DiffQuery;
+import io.topics.server.engine.DiffResult;
+import io.topics.server.engine.Engine;
+import io.topics.server.engine.EngineLimits;
+import io.topics.server.engine.JsonOut;
+import io.topics.server.engine.TestingClock;
+import io.topics.server.engine.WriteBatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RequestsTest {
+    final Requests requests = new Requests(ProtocolLimits.DEFAULTS);
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes the body through a real engine and returns the data of record 1 as read back. */
+    String roundTrip(String body) throws Exception {
+        byte[] bytes = b(body);
+        WriteBatch batch = requests.write(bytes, bytes.length, null);
+        Engine engine = new Engine(new TestingClock(5), EngineLimits.DEFAULTS, Set.of("disk", "fsync"));
+        engine.append("t", batch);
+        JsonOut out = new JsonOut();
+        DiffResult r = engine.diff("t", DiffQuery.from(0), out);
+        assertEquals(batch.size(), r.records());
+        return out.toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-12.5e3", "3499", "true", "false", "null", "\"plain\"", "\"esc \\\" \\\\ \\u00e9 \\n\"",
+        "\"é ü 中\"", "[]", "{}", "[1,[2,[3]],{\"a\":{}}]", "{\"sku\":\"AEROPRESS-GO\",\"qty\":1,\"total\":3499}",
+        "123456789012345678901234567890", "1.00000000000000000000001"})
+    void dataIsKeptAsTheExactBytesReceived(String data) throws Exception {
+        assertEquals("{\"$seq\":1,\"$ts\":5,\"data\":" + data + "}", roundTrip("{\"records\":[{\"data\":" + data + "}]}"));
+        // a number or literal at the very end of the record object, and keys after it
+        assertEquals("{\"$seq\":1,\"$ts\":5,\"$tag\":\"x\",\"data\":" + data + "}",
+                roundTrip("{\"records\":[{\"data\":" + data + ",\"tag\":\"x\"}]}"));
+    }
+
+    @Test
+    void whitespaceOutsideStringsIsCompactedInsideStringsKept() throws Exception {
+        assertEquals("{\"$seq\":1,\"$ts\":5,\"data\":{\"sku\":\"A B\",\"q\":[1,2]}}",
+                roundTrip("{ \"records\" : [ { \"data\" : { \"sku\" : \"A B\",\n \"q\" : [ 1 , 2 ] } } ] }"));
+    }
+
+    @Test
+    void metaTagNodeAndBatchNode() throws Exception {
+        assertEquals("{\"$seq\":1,\"$ts\":5,\"$node\":\"n1\",\"$tag\":\"t\",\"data\":1,\"meta\":{\"trace\":\"abc\"}},"
+                        + "{\"$seq\":2,\"$ts\":5,\"$node\":\"own\",\"data\":2}",
+                roundTrip("{\"records\":[{\"meta\":{\"trace\":\"abc\"},\"data\":1,\"tag\":\"t\"},{\"data\":2,\"node\":\"own\"}],"
+                        + "\"node\":\"n1\"}"));
+    }
+
+    @Test
+    void idempotencyKeyBodyWinsOverHeader() {
+        byte[] withKey = b("{\"records\":[{\"data\":1}],\"idempotency_key\":\"body\"}");
+        assertEquals("body", requests.write(withKey, withKey.length, "header").idempotencyKey());
+        byte[] without = b("{\"records\":[{\"data\":1}]}");
+        assertEquals("header", requests.write(without, without.length, "header").idempotencyKey());
+        assertNull(requests.write(without, without.length, null).idempotencyKey());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "", "{", "[]", "\"x\"", "{\"records\":[{\"data\":1}]} trailing", "{\"records\":{}}", "{\"records\":[]}",
+        "{}", "{\"records\":[1]}", "{\"records\":[{\"tag\":\"x\"}]}", "{\"records\":[{\"data\":1,\"tag\":5}]}",
+        "{\"records\":[{\"data\":1,\"node\":[]}]}", "{\"records\":[{\"data\":1}],\"create\":\"yes\"}",
+        "{\"records\":[{\"data\":1}],\"idempotency_key\":7}", "{\"records\":[{\"data\":01}]}",
+        "{\"records\":[{\"data\":NaN}]}", "{\"records\":[{\"data\":'x'}]}", "{\"records\":[{\"data\":1}],\"config\":[]}",
+        "{\"records\":[{\"data\":1}],\"config\":{\"ttl_ms\":-1}}", "{\"records\":[{\"data\":1}],\"config\":{\"durable\":1}}"})
+    void badWriteBodiesAre400InvalidRequest(String body) {
+        byte[] bytes = b(body);
+        TopicsException e = assertThrows(TopicsException.class, () -> requests.write(bytes, bytes.length, null));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code(), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8InsideDataIsRejected() {
+        byte[] body = b("{\"records\":[{\"data\":[\"ab\"]}]}");
+        body[body.length - 6] = (byte) 0xC3; // a lead byte with no continuation
+        assertThrows(TopicsException.class, () -> requests.write(body, body.length, null));
+    }
+
+    @Test
+    void limitsOnBatchRecordTagNodeMetaAndKey() {
+        StringBuilder many = new StringBuilder("{\"records\":[");
+        for (int i = 0; i < 10_001; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"data\":1}");
+        }
+        byte[] tooMany = b(many.append("]}").toString());
+        assertEquals(ErrorCode.BATCH_TOO_LARGE,
+                assertThrows(TopicsException.class, () -> requests.write(tooMany, tooMany.length, null)).code());
+
+        byte[] big = b("{\"records\":[{\"data\":\"" + "x".repeat(1 << 20) + "\"}]}");
+        assertEquals(ErrorCode.RECORD_TOO_LARGE,
+                assertThrows(TopicsException.class, () -> requests.write(big, big.length, null)).code());
+
+        for (String body : new String[] {
+            "{\"records\":[{\"data\":1,\"tag\":\"" + "t".repeat(257) + "\"}]}",
+            "{\"records\":[{\"data\":1,\"tag\":\"" + "é".repeat(129) + "\"}]}",
+            "{\"records\":[{\"data\":1,\"node\":\"" + "n".repeat(129) + "\"}]}",
+            "{\"records\":[{\"data\":1,\"meta\":{\"k\":\"" + "m".repeat(16 << 10) + "\"}}]}",
+            "{\"records\":[{\"data\":1}],\"idempotency_key\":\"" + "k".repeat(257) + "\"}"}) {
+            byte[] bytes = b(body);
+            assertEquals(ErrorCode.INVALID_REQUEST,
+                    assertThrows(TopicsException.class, () -> requests.write(bytes, bytes.length, null)).code());
+        }
+        StringBuilder keys = new StringBuilder("{\"records\":[{\"data\":1,\"meta\":{");
+        for (int i = 0; i < 65; i++) {
+            keys.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":1");
+        }
+        byte[] manyKeys = b(keys.append("}}]}").toString());
+        assertThrows(TopicsException.class, () -> requests.write(manyKeys, manyKeys.length, null));
+        byte[] exactly = b("{\"records\":[{\"data\":1,\"tag\":\"" + "t".repeat(256) + "\"}]}");
+        assertEquals(1, requests.write(exactly, exactly.length, null).size(), "256 bytes is allowed");
+    }
+
+    @Test
+    void diffDefaultsAndClamps() {
+        DiffQuery empty = requests.diff(new byte[0], 0);
+        assertEquals(DiffQuery.from(0), empty);
+        byte[] body = b("{\"from_seq\":7,\"limit\":5000,\"wait_ms\":99999,\"max_batch_bytes\":999999999,"
+                + "\"include_tags\":false,\"include_meta\":false,\"node\":[\"a\",\"b\"],\"unknown\":{\"x\":1}}");
+        DiffQuery q = requests.diff(body, body.length);
+        assertEquals(7, q.fromSeq());
+        assertEquals(1000, q.limit());
+        assertEquals(30_000, q.waitMs());
+        assertEquals(8 << 20, q.maxBatchBytes());
+        assertFalse(q.includeTags());
+        assertFalse(q.includeMeta());
+        assertEquals(Set.of("a", "b"), q.nodes());
+        byte[] zero = b("{\"limit\":0,\"node\":\"a\"}");
+        assertEquals(256, requests.diff(zero, zero.length).limit());
+        assertEquals(Set.of("a"), requests.diff(zero, zero.length).nodes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"from_seq\":-1}", "{\"from_seq\":1.5}", "{\"from_seq\":\"1\"}", "{\"from_seq\":null}",
+        "{\"from_seq\":18446744073709551616}", "{\"limit\":-3}", "{\"include_tags\":\"no\"}", "{\"node\":5}",
+        "{\"node\":[1]}", "{\"wait_ms\":true}", "[0]", "{\"from_seq\":0"})
+    void badDiffBodiesAre400(String body) {
+        byte[] bytes = b(body);
+        assertEquals(ErrorCode.INVALID_REQUEST,
+                assertThrows(TopicsException.class, () -> requests.diff(bytes, bytes.length)).code());
+    }
+
+    @Test
+    void configParsesEveryField() {
+        byte[] body = b("{\"type\":\"queue\",\"ttl_ms\":1,\"cap_records\":2,\"cap_bytes\":3,\"discard\":\"reject\","
+                + "\"durable\":true,\"durability\":\"memory\",\"priority\":-5,\"auto_priority\":false,\"auto_create\":false,"
+                + "\"idempotency_window_ms\":4,\"dedupe_node\":false,\"lease_ms\":500,\"claim_jitter_ms\":6,"
+                + "\"max_deliveries\":7,\"dead_letter\":null,\"leases_durable\":true,\"future_field\":[1]}");
+        ConfigPatch p = requests.config(body, body.length);
+        assertEquals(io.topics.api.TopicConfig.TopicType.QUEUE, p.type());
+        assertEquals(1L, p.ttlMs());
+        assertEquals(io.topics.api.TopicConfig.Discard.REJECT, p.discard());
+        assertEquals("memory", p.durability());
+        assertTrue(p.durable());
+        assertEquals(Optional.of(-5), p.priority());
+        assertEquals(Optional.empty(), p.deadLetter());
+        assertEquals(7L, p.maxDeliveries());
+        assertTrue(p.leasesDurable());
+        assertEquals(ConfigPatch.EMPTY, requests.config(new byte[0], 0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"stream\"}", "{\"discard\":\"new\"}", "{\"ttl_ms\":\"5\"}", "{\"durable\":\"true\"}",
+        "{\"priority\":1.5}", "{\"dead_letter\":5}", "[]", "nope"})
+    void badConfigsAre400(String body) {
+        byte[] bytes = b(body);
+        assertEquals(ErrorCode.INVALID_REQUEST,
+                assertThrows(TopicsException.class, () -> requests.config(bytes, bytes.length)).code());
+    }
+}

@@ -1,0 +1,75 @@
+package io.topics.server.http;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.topics.server.wiring.ServerConfig;
+import io.topics.server.wiring.TopicsServer;
+
+/** A real server on 127.0.0.1 and a free port, plus a small client for tests. */
+public final class ServerFixture implements AutoCloseable {
+    public final TopicsServer server;
+    public final String base;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public ServerFixture(Path dataDir, Map<String, String> env) throws IOException {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("TOPICS_PORT", "0");
+        all.put("TOPICS_DATA_DIR", dataDir.toString());
+        server = TopicsServer.start(ServerConfig.from(all), InstantSource.system());
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    /** A response: status, body and the headers tests look at. */
+    public record Reply(int status, String body, HttpResponse<String> raw) {
+        public Map<String, Object> json() {
+            return TestJson.object(body);
+        }
+
+        public String errorCode() {
+            Object error = json().get("error");
+            return error instanceof Map<?, ?> m ? (String) m.get("code") : null;
+        }
+    }
+
+    public Reply send(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(40));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JSON request, sent the way a program would. */
+    public Reply json(String method, String path, String body) {
+        return send(method, path, body, "Content-Type", "application/json");
+    }
+
+    /** A request exactly as {@code curl -d} sends it. */
+    public Reply curl(String method, String path, String body) {
+        return send(method, path, body, "Content-Type", "application/x-www-form-urlencoded");
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
