@@ -1,0 +1,85 @@
+package io.topics.server.wiring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsServeOneDeveloperOnALaptop() {
+        ServerConfig c = ServerConfig.from(Map.of("PATH", "/bin"));
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(4000, c.port());
+        assertEquals(Path.of("./topics-data"), c.dataDir());
+        assertNull(c.portFile());
+        assertEquals("none", c.authProvider());
+        assertEquals(64L << 20, c.protocolLimits().maxBodyBytes());
+        assertEquals(100_000, c.engineLimits().maxTopics());
+        assertFalse(c.settings().containsKey("PATH"));
+    }
+
+    @Test
+    void flagsOverrideTheEnvironmentAndHostMayCarryAPort() {
+        ServerConfig c = ServerConfig.from(Map.of("TOPICS_PORT", "1", "TOPICS_API_KEYS", "k"),
+                "--port", "0", "--data-dir=/tmp/x", "--max-body-bytes", "10");
+        assertEquals(0, c.port());
+        assertEquals(Path.of("/tmp/x"), c.dataDir());
+        assertEquals(10, c.protocolLimits().maxBodyBytes());
+        assertEquals("bearer", c.authProvider(), "keys select bearer by default");
+        ServerConfig hp = ServerConfig.from(Map.of("TOPICS_HOST", "0.0.0.0:5000", "TOPICS_PORT", "7"));
+        assertEquals("0.0.0.0", hp.host());
+        assertEquals(5000, hp.port());
+    }
+
+    @Test
+    void badSettingsAreRefusedWithTheirName() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of(), "--colour", "red"))
+                .getMessage().contains("unknown flag --colour"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("TOPICS_PORT", "x")))
+                .getMessage().contains("TOPICS_PORT"));
+        assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("TOPICS_PORT", "70000")));
+        assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of(), "--port"));
+    }
+
+    @Test
+    void portFileHoldsTheBoundAddressAndTheLockFencesASecondServer() throws Exception {
+        Path portFile = dir.resolve("run/port");
+        Map<String, String> env = Map.of("TOPICS_PORT", "0", "TOPICS_DATA_DIR", dir.resolve("data").toString(),
+                "TOPICS_PORT_FILE", portFile.toString());
+        try (TopicsServer server = TopicsServer.start(ServerConfig.from(env), InstantSource.system())) {
+            assertEquals("127.0.0.1:" + server.port() + "\n", Files.readString(portFile));
+            assertTrue(server.port() > 0);
+            assertTrue(Files.exists(dir.resolve("data/.topics.lock")));
+            long t0 = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> TopicsServer.start(ServerConfig.from(env), InstantSource.system()));
+            assertTrue(e.getMessage().contains(".topics.lock"), e.getMessage());
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000, "a refusal is quick");
+        }
+        try (TopicsServer again = TopicsServer.start(ServerConfig.from(env), InstantSource.system())) {
+            assertTrue(again.port() > 0, "the lock is released on close");
+        }
+    }
+
+    @Test
+    void aNonLoopbackBindWithoutKeysIsRefused() {
+        Map<String, String> env = Map.of("TOPICS_HOST", "0.0.0.0", "TOPICS_PORT", "0",
+                "TOPICS_DATA_DIR", dir.toString());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TopicsServer.start(ServerConfig.from(env), InstantSource.system()));
+        assertTrue(e.getMessage().contains("TOPICS_ALLOW_INSECURE_NO_AUTH"), e.getMessage());
+    }
+}
