@@ -58,10 +58,24 @@ final class Exchange {
      * auth failures (before any resource lookup), and turns every exception into the error body.
      */
     static Handler handler(Context ctx, Scope scope, Action action) {
+        return handler(ctx, scope, true, action);
+    }
+
+    /**
+     * Like {@link #handler}, but answering in every phase (health, readiness, metrics), and
+     * without authentication when {@code scope} is null.
+     */
+    static Handler anyPhase(Context ctx, Scope scope, Action action) {
+        return handler(ctx, scope, false, action);
+    }
+
+    private static Handler handler(Context ctx, Scope scope, boolean onlyWhenReady, Action action) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
             try {
-                ex.requireReady();
+                if (onlyWhenReady) {
+                    ex.requireReady();
+                }
                 ex.authorize(scope);
                 action.handle(ex);
             } catch (TopicsException e) {
@@ -204,11 +218,15 @@ final class Exchange {
     }
 
     private void authorize(Scope scope) {
+        if (scope == null) {
+            principal = Principal.ANONYMOUS;
+            return;
+        }
         String header = header("Authorization");
         String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
         principal = ctx.auth.authenticate(token).orElseThrow(() -> new TopicsException(ErrorCode.UNAUTHORIZED,
                 token == null ? "missing bearer token" : "invalid bearer token"));
-        if (scope != null && !principal.has(scope)) {
+        if (!principal.has(scope)) {
             throw new TopicsException(ErrorCode.FORBIDDEN, "this key lacks the " + scope.name().toLowerCase(Locale.ROOT)
                     + " scope", Map.of("scope", scope.name().toLowerCase(Locale.ROOT)));
         }

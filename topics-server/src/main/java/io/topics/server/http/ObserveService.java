@@ -3,13 +3,10 @@ package io.topics.server.http;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Map;
-import java.util.Optional;
 
 import io.helidon.webserver.http.HttpRules;
 import io.topics.api.ErrorCode;
 import io.topics.api.TopicsException;
-import io.topics.api.spi.auth.Authenticator;
-import io.topics.api.spi.auth.Principal;
 import io.topics.api.spi.auth.Scope;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
@@ -26,41 +23,25 @@ final class ObserveService {
     private final Engine engine;
     private final ServerState state;
     private final InstantSource clock;
-    private final Exchange.Context open;
-    private final Exchange.Context metricsCtx;
+    private final Exchange.Context ctx;
+    private final Scope healthScope;
 
     ObserveService(Engine engine, ServerState state, InstantSource clock, Exchange.Context ctx, boolean healthAuth) {
         this.engine = engine;
         this.state = state;
         this.clock = clock;
-        // these answer in every phase; only the auth part of the context applies
-        ServerState alwaysReady = new ServerState(state.startedAtMs());
-        alwaysReady.ready();
-        Exchange.Context base = new Exchange.Context(alwaysReady, ctx.auth(), ctx.limits());
-        this.metricsCtx = base;
-        this.open = healthAuth ? base : new Exchange.Context(alwaysReady, OPEN, ctx.limits());
+        this.ctx = ctx;
+        this.healthScope = healthAuth ? Scope.READ : null;
     }
-
-    private static final Authenticator OPEN = new Authenticator() {
-        @Override
-        public Optional<Principal> authenticate(String bearerToken) {
-            return Optional.of(Principal.ANONYMOUS);
-        }
-
-        @Override
-        public boolean enabled() {
-            return false;
-        }
-    };
 
     static final String[] PATHS = {"/v0/health", "/healthz", "/v0/ready", "/readyz", "/v0/metrics"};
 
     void routing(HttpRules rules) {
-        rules.get("/v0/health", Exchange.handler(open, null, this::health))
-                .get("/healthz", Exchange.handler(open, null, this::health))
-                .get("/v0/ready", Exchange.handler(open, null, this::ready))
-                .get("/readyz", Exchange.handler(open, null, this::ready))
-                .get("/v0/metrics", Exchange.handler(metricsCtx, Scope.READ, this::metrics));
+        rules.get("/v0/health", Exchange.anyPhase(ctx, healthScope, this::health))
+                .get("/healthz", Exchange.anyPhase(ctx, healthScope, this::health))
+                .get("/v0/ready", Exchange.anyPhase(ctx, healthScope, this::ready))
+                .get("/readyz", Exchange.anyPhase(ctx, healthScope, this::ready))
+                .get("/v0/metrics", Exchange.anyPhase(ctx, Scope.READ, this::metrics));
     }
 
     private void health(Exchange ex) {
