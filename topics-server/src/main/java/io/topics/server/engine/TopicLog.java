@@ -90,7 +90,7 @@ final class TopicLog {
                 ci++;
                 continue;
             }
-            String node = c.node[slot];
+            String node = c.node == null ? null : c.node[slot];
             if (node == null || hiddenNodes.isEmpty() || !hiddenNodes.contains(node)) {
                 if (written > 0 && out.size() - start + c.dataLen[slot] + c.metaLen[slot] + 64 > q.maxBatchBytes()) {
                     break;
@@ -132,8 +132,8 @@ final class TopicLog {
         final int[] off;
         final int[] dataLen;
         final int[] metaLen;
-        final String[] tag;
-        final String[] node;
+        String[] tag; // null until the chunk holds a tagged record: most logs carry few tags
+        String[] node; // likewise for origin nodes
         byte[] slab;
         int used;
         int count;
@@ -144,8 +144,6 @@ final class TopicLog {
             off = new int[capacity];
             dataLen = new int[capacity];
             metaLen = new int[capacity];
-            tag = new String[capacity];
-            node = new String[capacity];
             slab = new byte[Math.max(firstRecordBytes, Math.min(capacity * 64, CHUNK_SOFT_BYTES))];
         }
 
@@ -168,19 +166,31 @@ final class TopicLog {
             dataLen[i] = dLen;
             metaLen[i] = mLen;
             ts[i] = t;
-            tag[i] = tg;
-            node[i] = nd;
+            if (tg != null) {
+                if (tag == null) {
+                    tag = new String[ts.length];
+                }
+                tag[i] = tg;
+            }
+            if (nd != null) {
+                if (node == null) {
+                    node = new String[ts.length];
+                }
+                node[i] = nd;
+            }
             used = need;
             count = i + 1;
         }
 
         void write(int i, long seq, DiffQuery q, JsonOut out) {
             out.ascii("{\"$seq\":").number(seq).ascii(",\"$ts\":").number(ts[i]);
-            if (node[i] != null) {
-                out.ascii(",\"$node\":").string(node[i]);
+            String nd = node == null ? null : node[i];
+            if (nd != null) {
+                out.ascii(",\"$node\":").string(nd);
             }
-            if (q.includeTags() && tag[i] != null) {
-                out.ascii(",\"$tag\":").string(tag[i]);
+            String tg = tag == null ? null : tag[i];
+            if (q.includeTags() && tg != null) {
+                out.ascii(",\"$tag\":").string(tg);
             }
             byte[] s = slab;
             out.ascii(",\"data\":").raw(s, off[i], dataLen[i]);
