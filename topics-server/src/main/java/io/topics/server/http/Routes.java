@@ -2,10 +2,14 @@ package io.topics.server.http;
 
 import java.time.InstantSource;
 
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.topics.api.ErrorCode;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
+import io.topics.server.engine.JsonOut;
 
 /**
  * The whole /v0 routing: every service, then a 405 for known paths with another method, then
@@ -21,6 +25,38 @@ public final class Routes {
         this.ctx = new Exchange.Context(state, auth, limits);
         this.topics = new TopicsService(engine, new Requests(limits), ctx);
         this.observe = new ObserveService(engine, state, clock, ctx, healthAuth);
+    }
+
+    /**
+     * JSON error bodies for what Helidon rejects before routing (a malformed request line or
+     * URI, an over-long URI or header block ...), so bad input always gets the canonical body.
+     */
+    public static DirectHandlers directHandlers() {
+        DirectHandler json = (request, event, status, headers, message) -> {
+            ErrorCode code = switch (status.code()) {
+                case 404 -> ErrorCode.NOT_FOUND;
+                case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+                case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+                case 403 -> ErrorCode.FORBIDDEN;
+                case 500 -> ErrorCode.INTERNAL;
+                default -> ErrorCode.INVALID_REQUEST;
+            };
+            JsonOut out = new JsonOut(192);
+            out.ascii("{\"error\":{\"code\":").string(code.code()).ascii(",\"message\":")
+                    .string(message == null || message.isBlank() ? status.reasonPhrase() : message).ascii("}}");
+            return DirectHandler.TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .entity(out.toByteArray())
+                    .keepAlive(event.keepAlive())
+                    .build();
+        };
+        DirectHandlers.Builder b = DirectHandlers.builder();
+        for (DirectHandler.EventType event : DirectHandler.EventType.values()) {
+            b.addHandler(event, json);
+        }
+        return b.build();
     }
 
     public void register(HttpRouting.Builder rules) {

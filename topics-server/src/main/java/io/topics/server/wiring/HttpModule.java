@@ -42,6 +42,7 @@ final class HttpModule {
                 .port(config.port())
                 // without TCP_NODELAY, small responses stall ~40 ms on Nagle + delayed ACK
                 .connectionOptions(o -> o.tcpNoDelay(true))
+                .directHandlers(Routes.directHandlers())
                 .routing(routes::register)
                 .build();
     }

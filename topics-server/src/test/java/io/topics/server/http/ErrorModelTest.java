@@ -135,6 +135,28 @@ class ErrorModelTest {
     }
 
     @Test
+    void requestsHelidonRejectsBeforeRoutingGetTheJsonBodyToo() throws Exception {
+        for (String target : new String[] {"/v0/topics/%zz", "/v0/topics/" + "a".repeat(20_000)}) {
+            String raw = rawHttp("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String status = raw.lines().findFirst().orElse("");
+            assertTrue(status.matches("HTTP/1.1 4\\d\\d .*"), status);
+            String body = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+            Map<?, ?> error = (Map<?, ?>) TestJson.object(body).get("error");
+            assertEquals("invalid_request", error.get("code"), raw);
+        }
+        assertVictimUnchanged();
+    }
+
+    private static String rawHttp(String request) throws Exception {
+        java.net.URI uri = java.net.URI.create(srv.base);
+        try (java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void internalErrorsAreNeverReportedForGarbage() {
         for (String garbage : new String[] {"\u0000\u0001", "{\"records\":[{\"data\":\"\\ud800\"}]}", "{\"a\":1,\"a\":2}",
             "{\"records\":[{\"data\":1}]}{}", "\"\\u00", "{\"records\":[{\"data\":tru}]}"}) {
