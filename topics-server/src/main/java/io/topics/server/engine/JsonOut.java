@@ -1,5 +1,6 @@
 package io.topics.server.engine;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -58,6 +59,14 @@ public final class JsonOut {
     public JsonOut raw(byte[] b, int off, int len) {
         ensure(len);
         System.arraycopy(b, off, buf, size, len);
+        size += len;
+        return this;
+    }
+
+    /** Copies {@code len} bytes at absolute {@code index} of {@code src}, leaving its position alone. */
+    public JsonOut raw(ByteBuffer src, int index, int len) {
+        ensure(len);
+        src.get(index, buf, size, len);
         size += len;
         return this;
     }

@@ -1,11 +1,13 @@
 package io.topics.server.engine;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Set;
 
 /**
  * The in-memory record store of one topic instance: columnar chunks (parallel primitive arrays
- * plus one byte slab each), so a record costs no object of its own and a read is a slice copy.
+ * plus one off-heap byte slab each), so a record costs no object of its own and a read is a
+ * slice copy.
  *
  * <p>One writer at a time (the caller holds the topic's lock) fills slots and then publishes
  * them by moving the volatile {@link #head}. Readers never lock: they read {@code head}, then
@@ -134,7 +136,8 @@ final class TopicLog {
         final int[] metaLen;
         String[] tag; // null until the chunk holds a tagged record: most logs carry few tags
         String[] node; // likewise for origin nodes
-        byte[] slab;
+        // payload bytes live off-heap: the collector never copies them, only the small columns
+        ByteBuffer slab;
         int used;
         int count;
 
@@ -144,7 +147,7 @@ final class TopicLog {
             off = new int[capacity];
             dataLen = new int[capacity];
             metaLen = new int[capacity];
-            slab = new byte[Math.max(firstRecordBytes, Math.min(capacity * 64, CHUNK_SOFT_BYTES))];
+            slab = ByteBuffer.allocateDirect(Math.max(firstRecordBytes, Math.min(capacity * 64, CHUNK_SOFT_BYTES)));
         }
 
         boolean hasRoom(int recordBytes) {
@@ -153,13 +156,15 @@ final class TopicLog {
 
         void put(byte[] src, int dOff, int dLen, int mOff, int mLen, long t, String tg, String nd) {
             int need = used + dLen + mLen;
-            if (need > slab.length) {
+            if (need > slab.capacity()) {
                 // readers holding the old slab still see every published byte: we copy, never mutate
-                slab = Arrays.copyOf(slab, Math.max(need, Math.min(slab.length * 2, CHUNK_SOFT_BYTES)));
+                ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(need, Math.min(slab.capacity() * 2, CHUNK_SOFT_BYTES)));
+                bigger.put(0, slab, 0, used);
+                slab = bigger;
             }
-            System.arraycopy(src, dOff, slab, used, dLen);
+            slab.put(used, src, dOff, dLen);
             if (mLen > 0) {
-                System.arraycopy(src, mOff, slab, used + dLen, mLen);
+                slab.put(used + dLen, src, mOff, mLen);
             }
             int i = count;
             off[i] = used;
@@ -192,7 +197,7 @@ final class TopicLog {
             if (q.includeTags() && tg != null) {
                 out.ascii(",\"$tag\":").string(tg);
             }
-            byte[] s = slab;
+            ByteBuffer s = slab;
             out.ascii(",\"data\":").raw(s, off[i], dataLen[i]);
             if (q.includeMeta() && metaLen[i] > 0) {
                 out.ascii(",\"meta\":").raw(s, off[i] + dataLen[i], metaLen[i]);
