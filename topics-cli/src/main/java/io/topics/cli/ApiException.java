@@ -1,5 +1,6 @@
 package io.topics.cli;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,7 +40,7 @@ public final class ApiException extends Exception {
                 String message = error.path("message").asText("");
                 return new ApiException(status, error.get("code").asText(), message.isEmpty() ? "(no message)" : message);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // not JSON: fall through to the raw text
         }
         String raw = new String(body, StandardCharsets.UTF_8).strip();

@@ -22,7 +22,7 @@ final class BenchOptions {
     String topic;
 
     @Option(names = {"-c", "--concurrency"}, paramLabel = "N", defaultValue = "16",
-            description = "Workers, each with its own connection and one request in flight (default: ${DEFAULT-VALUE}).")
+            description = "Workers, each with one request in flight on its own connection (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "100",

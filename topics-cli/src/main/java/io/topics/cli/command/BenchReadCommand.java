@@ -56,27 +56,21 @@ final class BenchReadCommand extends ServerCommand {
     }
 
     private BenchRun.Result readLoad(long base, long head, Budget budget) throws Exception {
-        List<TopicsClient> clients = new ArrayList<>(options.concurrency);
-        try {
-            List<BenchRun.Worker> workers = new ArrayList<>(options.concurrency);
-            for (int i = 0; i < options.concurrency; i++) {
-                TopicsClient client = root().newClient(spec.commandLine());
-                clients.add(client);
-                long start = base + (head - base) * i / options.concurrency;
-                workers.add(new BenchRun.Worker() {
-                    private long cursor = start;
+        TopicsClient client = client();
+        List<BenchRun.Worker> workers = new ArrayList<>(options.concurrency);
+        for (int i = 0; i < options.concurrency; i++) {
+            long start = base + (head - base) * i / options.concurrency;
+            workers.add(new BenchRun.Worker() {
+                private long cursor = start;
 
-                    @Override
-                    public int send(int records) throws Exception {
-                        DiffPage page = client.diffPage(options.topic, cursor, records);
-                        cursor = page.nextFromSeq() >= head || page.caughtUp() ? base : page.nextFromSeq();
-                        return page.records();
-                    }
-                });
-            }
-            return BenchRun.run("read", workers, budget, options.batch, err());
-        } finally {
-            clients.forEach(TopicsClient::close);
+                @Override
+                public int send(int records) throws Exception {
+                    DiffPage page = client.diffPage(options.topic, cursor, records);
+                    cursor = page.nextFromSeq() >= head || page.caughtUp() ? base : page.nextFromSeq();
+                    return page.records();
+                }
+            });
         }
+        return BenchRun.run("read", workers, budget, options.batch, err());
     }
 }

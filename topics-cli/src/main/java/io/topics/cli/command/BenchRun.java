@@ -22,7 +22,7 @@ final class BenchRun {
     private static final int SIGNIFICANT_DIGITS = 3;
     private static final long TICK_MS = 1000;
 
-    /** One worker with its own connection. */
+    /** One worker: one request in flight at a time, so one connection. */
     @FunctionalInterface
     interface Worker {
         /** Sends one request for up to {@code records} records; returns how many it moved. */

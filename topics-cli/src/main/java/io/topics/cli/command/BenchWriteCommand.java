@@ -1,9 +1,11 @@
 package io.topics.cli.command;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.topics.cli.ApiException;
 import io.topics.cli.Json;
 import io.topics.cli.TopicsClient;
@@ -48,34 +50,28 @@ final class BenchWriteCommand extends ServerCommand {
         return cmd.client().topic(topic).path("config").path("durability").asText("unknown");
     }
 
-    /** Runs {@code options.concurrency} writers, each with its own client, until {@code budget} is spent. */
+    /** Runs {@code options.concurrency} writers, sharing the command's client, until {@code budget} is spent. */
     static BenchRun.Result writeLoad(ServerCommand cmd, BenchOptions options, int batch, Budget budget, String label)
             throws Exception {
         byte[] payload = options.payload();
-        byte[] full = writeRequest(payload, batch);
-        List<TopicsClient> clients = new ArrayList<>(options.concurrency);
-        try {
-            List<BenchRun.Worker> workers = new ArrayList<>(options.concurrency);
-            for (int i = 0; i < options.concurrency; i++) {
-                TopicsClient client = cmd.root().newClient(cmd.spec.commandLine());
-                clients.add(client);
-                workers.add(n -> {
-                    // only the last request of a --count run can be short
-                    client.write(options.topic, n == batch ? full : writeRequest(payload, n), false);
-                    return n;
-                });
-            }
-            return BenchRun.run(label, workers, budget, batch, cmd.err());
-        } finally {
-            clients.forEach(TopicsClient::close);
+        byte[] full = writeRequest(payload, batch); // every full batch sends these same bytes
+        TopicsClient client = cmd.client();
+        List<BenchRun.Worker> workers = new ArrayList<>(options.concurrency);
+        for (int i = 0; i < options.concurrency; i++) {
+            workers.add(n -> {
+                // only the last request of a --count run can be short
+                client.write(options.topic, n == batch ? full : writeRequest(payload, n), false);
+                return n;
+            });
         }
+        return BenchRun.run(label, workers, budget, batch, cmd.err());
     }
 
-    /** {@code {"records":[{"data":P},...]}} with {@code n} copies of the payload, built once and reused. */
+    /** {@code {"records":[{"data":P},...]}} with {@code n} copies of the payload. */
     static byte[] writeRequest(byte[] payload, int n) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(16 + n * (payload.length + 10));
-        b.writeBytes("{\"records\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        byte[] open = "{\"data\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        b.writeBytes("{\"records\":[".getBytes(StandardCharsets.US_ASCII));
+        byte[] open = "{\"data\":".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < n; i++) {
             if (i > 0) {
                 b.write(',');
@@ -84,12 +80,12 @@ final class BenchWriteCommand extends ServerCommand {
             b.writeBytes(payload);
             b.write('}');
         }
-        b.writeBytes("]}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));
         return b.toByteArray();
     }
 
     /** The topic's state, or null when it does not exist yet. */
-    static com.fasterxml.jackson.databind.JsonNode stateOrNull(ServerCommand cmd, String topic) throws Exception {
+    static JsonNode stateOrNull(ServerCommand cmd, String topic) throws Exception {
         try {
             return cmd.client().topic(topic);
         } catch (ApiException e) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Map;
 import java.util.Objects;
 
@@ -63,7 +64,7 @@ public final class RootCommand {
         return stdin;
     }
 
-    /** A new client with its own connection; bench workers each take one. */
+    /** A client for the server the options and environment name. */
     TopicsClient newClient(CommandLine caller) {
         String key = apiKey != null ? apiKey : env.get("TOPICS_API_KEY");
         return new TopicsClient(baseUri(caller), key);
@@ -87,7 +88,7 @@ public final class RootCommand {
                 throw new ParameterException(caller, "--url must look like http://host:port, got '" + u + "'");
             }
             return uri;
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new ParameterException(caller, "--url is not a URL: " + e.getMessage());
         }
     }

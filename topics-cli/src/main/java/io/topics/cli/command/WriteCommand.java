@@ -1,11 +1,13 @@
 package io.topics.cli.command;
 
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +65,7 @@ final class WriteCommand extends ServerCommand {
                 }
             } else {
                 try (BufferedReader lines = new BufferedReader(open())) {
-                    int n = 0;
+                    long n = 0;
                     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                         n++;
                         if (!line.isBlank()) {
@@ -88,7 +90,7 @@ final class WriteCommand extends ServerCommand {
     private Reader open() throws ExitException {
         if (file == null || file.equals("-")) {
             // stdin belongs to the caller: wrap it so that closing the reader leaves it open
-            return new InputStreamReader(new java.io.FilterInputStream(root().stdin()) {
+            return new InputStreamReader(new FilterInputStream(root().stdin()) {
                 @Override
                 public void close() {
                 }
@@ -96,8 +98,10 @@ final class WriteCommand extends ServerCommand {
         }
         try {
             return Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ExitException(ExitCodes.BAD_INPUT, "cannot read --file " + file + ": no such file");
         } catch (IOException e) {
-            throw new ExitException(ExitCodes.BAD_INPUT, "cannot read --file " + file + ": " + e);
+            throw new ExitException(ExitCodes.BAD_INPUT, "cannot read --file " + file + ": " + e.getMessage());
         }
     }
 
@@ -109,7 +113,7 @@ final class WriteCommand extends ServerCommand {
             throw new ExitException(ExitCodes.BAD_INPUT, where + " is not a JSON value: " + e.getOriginalMessage());
         }
         if (pending == null) {
-            pending = Json.object().putArray("records");
+            pending = Json.array();
         }
         ObjectNode record = pending.addObject();
         record.set("data", data);
@@ -134,7 +138,7 @@ final class WriteCommand extends ServerCommand {
         long first = answer.path("first_seq").asLong(seqs.path(0).asLong(-1));
         long last = answer.path("last_seq").asLong(seqs.path(seqs.size() - 1).asLong(-1));
         if (first < 1 || last < first) {
-            throw new java.io.IOException("write answer names no seqs: " + Json.compact(answer));
+            throw new IOException("write answer names no seqs: " + Json.compact(answer));
         }
         count += n;
         long[] tail = written.isEmpty() ? null : written.getLast();

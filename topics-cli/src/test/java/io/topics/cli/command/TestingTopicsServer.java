@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -49,6 +50,8 @@ final class TestingTopicsServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final Map<String, Handler> routes = new ConcurrentHashMap<>();
     private final List<Request> requests = new ArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
 
     TestingTopicsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -93,7 +96,13 @@ final class TestingTopicsServer implements AutoCloseable {
         return ports.size();
     }
 
+    /** The most requests that were being answered at the same time. */
+    int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     private void serve(HttpExchange ex) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try (ex; InputStream in = ex.getRequestBody()) {
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             String path = ex.getRequestURI().getRawPath();
@@ -117,6 +126,8 @@ final class TestingTopicsServer implements AutoCloseable {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(bytes);
             }
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 
