@@ -179,10 +179,20 @@ public final class JsonOut {
         raw((byte) '"');
     }
 
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+        long p = 1;
+        for (int i = 0; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = p;
+            p *= 10;
+        }
+    }
+
+    /** Decimal digits of a non-negative long, without dividing. */
     private static int digits(long v) {
         int d = 1;
-        while (v >= 10) {
-            v /= 10;
+        while (d < 19 && v >= POWERS_OF_TEN[d]) {
             d++;
         }
         return d;

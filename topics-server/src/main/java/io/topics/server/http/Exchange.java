@@ -150,7 +150,9 @@ final class Exchange {
             bytes = new byte[0];
         } else {
             try (InputStream in = req.content().inputStream()) {
-                bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, max + 1));
+                // a declared length is read into one exact array; otherwise read up to the limit
+                long want = declared.isPresent() ? declared.getAsLong() : Math.min(Integer.MAX_VALUE - 16, max + 1);
+                bytes = in.readNBytes((int) want);
                 if (bytes.length > max) {
                     throw tooLarge(max);
                 }

@@ -35,7 +35,8 @@ public final class Requests {
             throw TopicsException.invalid("a write needs a body with \"records\"");
         }
         try (JsonParser p = Json.objectParser(body, len)) {
-            WriteBatch batch = new WriteBatch(16, len);
+            // ~48 bytes is a small record with its framing: a size that rarely needs to grow
+            WriteBatch batch = new WriteBatch(Math.max(16, Math.min(limits.maxBatchRecords(), len / 48)), len);
             boolean sawRecords = false;
             String batchNode = null;
             String key = null;
