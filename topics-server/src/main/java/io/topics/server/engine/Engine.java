@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.topics.api.ErrorCode;
@@ -32,8 +33,8 @@ public final class Engine {
     /** Serializes topic creation and deletion, so the topic count and the cap stay exact. */
     private final ReentrantLock registryLock = new ReentrantLock();
     private final AtomicLong epochs = new AtomicLong();
-    private final AtomicLong totalBytes = new AtomicLong();
-    private final AtomicLong appendedRecords = new AtomicLong();
+    private final LongAdder totalBytes = new LongAdder();
+    private final LongAdder appendedRecords = new LongAdder();
     private volatile int topicCount;
 
     public Engine(InstantSource clock, EngineLimits limits, Set<String> durabilityClasses) {
@@ -123,8 +124,8 @@ public final class Engine {
                 if (key != null) {
                     t.idempotency().remember(key, first, batch.size(), now + t.config().idempotencyWindowMs());
                 }
-                totalBytes.addAndGet(batch.payloadBytes());
-                appendedRecords.addAndGet(batch.size());
+                totalBytes.add(batch.payloadBytes());
+                appendedRecords.add(batch.size());
                 t.signal.fire();
                 return new AppendResult(name, first, last, last, batch.size(), created, false);
             } finally {
@@ -219,7 +220,7 @@ public final class Engine {
                 }
                 topics.remove(name);
                 topicCount--;
-                totalBytes.addAndGet(-t.log.bytes());
+                totalBytes.add(-t.log.bytes());
                 t.retire();
                 return true;
             } finally {
@@ -251,7 +252,7 @@ public final class Engine {
                 truncated = true;
             }
         }
-        return new Stats(n, byClass, records, totalBytes.get(), appendedRecords.get(), perTopic, truncated);
+        return new Stats(n, byClass, records, totalBytes.sum(), appendedRecords.sum(), perTopic, truncated);
     }
 
     /** The figures {@link #stats} reports. */
@@ -302,7 +303,7 @@ public final class Engine {
 
     private void checkTotalBytes(long adding) {
         long max = limits.maxTotalBytes();
-        if (max > 0 && totalBytes.get() + adding > max) {
+        if (max > 0 && totalBytes.sum() + adding > max) {
             throw new TopicsException(ErrorCode.THROTTLED, "the server holds its maximum of live bytes (" + max + ")",
                     Map.of("limit", "max_total_bytes", "max", max));
         }

@@ -19,10 +19,12 @@ final class TopicLog {
     private static final int CHUNK_SOFT_BYTES = 16 << 20;
     private static final Chunk[] NO_CHUNKS = new Chunk[0];
 
-    private volatile Chunk[] chunks = NO_CHUNKS;
-    private volatile long head;
-    private volatile long bytes;
+    // chunks and bytes are plain fields published by the volatile write of head: every reader
+    // reads head first, so it sees them at least as new as the head it read
+    private Chunk[] chunks = NO_CHUNKS;
+    private long bytes;
     private long records;
+    private volatile long head;
 
     /** Highest published seq; 0 when nothing was ever appended. */
     long head() {
@@ -31,19 +33,21 @@ final class TopicLog {
 
     /** Payload bytes of the published records. */
     long bytes() {
-        return bytes;
+        return head < 0 ? 0 : bytes; // the volatile read orders this read after the writer's publish
     }
 
     /** First seq held, or {@code head + 1} when empty. */
     long firstSeq() {
+        long h = head;
         Chunk[] cs = chunks;
-        return cs.length == 0 ? head + 1 : cs[0].firstSeq;
+        return cs.length == 0 ? h + 1 : cs[0].firstSeq;
     }
 
     /** Number of published records. */
     long count() {
+        long h = head;
         Chunk[] cs = chunks;
-        return cs.length == 0 ? 0 : head - cs[0].firstSeq + 1;
+        return cs.length == 0 ? 0 : h - cs[0].firstSeq + 1;
     }
 
     /**
