@@ -1,40 +1,58 @@
 package io.topics.cli;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.common.tls.Tls;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webclient.api.ClientConnection;
+import io.helidon.webclient.api.ConnectionKey;
+import io.helidon.webclient.api.Proxy;
+import io.helidon.webclient.api.TcpClientConnection;
+import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.api.WebClientConfig;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.webclient.http1.Http1ClientResponse;
 
 /**
- * A client for the topic endpoints of the /v0 API (spec §4 to §6) over one
- * {@link HttpClient} forced to HTTP/1.1 with keep-alive. Thread-safe: HTTP/1.1 carries one
- * request per connection at a time, so concurrent callers each get a connection of their own
- * from the client's pool, and keep it across requests. A load generator with N workers on one
- * instance therefore holds N connections open.
+ * A client for the topic endpoints of the /v0 API (spec §4 to §6) over Helidon's blocking
+ * {@link WebClient}, HTTP/1.1 with keep-alive. Thread-safe: HTTP/1.1 carries one request per
+ * connection at a time, so concurrent callers each take a connection from the client's pool and
+ * give it back when the answer has been read. A load generator instead gives each worker a
+ * {@link Connection} of its own.
  *
  * <p>Every call either returns the parsed success body or throws {@link ApiException} for an
- * error answer, and {@link IOException} when the server cannot be reached.
+ * error answer, and {@link IOException} when the server cannot be reached or does not answer.
+ * Every answer is read to its end and closed, so that its connection can carry the next request.
  */
 public final class TopicsClient implements AutoCloseable {
     /** Every request except a long-poll is answered within 10 s (spec §16.1); allow for load. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Idle connections the pool keeps: as many as the most concurrent callers of a CLI (bench allows 1024). */
+    private static final int MAX_IDLE_CONNECTIONS = 1024;
+    private static final Header JSON = HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/json");
+    private static final Tls NO_TLS = Tls.builder().enabled(false).build();
+    private static final List<String> HTTP_1_1 = List.of(Http1Client.PROTOCOL_ID);
 
-    private final HttpClient http;
+    private final WebClient web;
+    private final Http1Client http;
     private final URI base;
-    private final String authorization;
+    private final Header authorization;
 
     /**
      * @param base e.g. {@code http://127.0.0.1:4000}, without a trailing slash
@@ -42,36 +60,41 @@ public final class TopicsClient implements AutoCloseable {
      */
     public TopicsClient(URI base, String apiKey) {
         this.base = Objects.requireNonNull(base, "base is null");
-        this.authorization = apiKey == null || apiKey.isEmpty() ? null : "Bearer " + apiKey;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
+        this.authorization = apiKey == null || apiKey.isEmpty() ? null
+                : HeaderValues.create(HeaderNames.AUTHORIZATION, "Bearer " + apiKey);
+        this.web = WebClient.builder()
+                .baseUri(base)
                 .connectTimeout(CONNECT_TIMEOUT)
-                // The caller blocks in send() anyway: completing the answer on the client's
-                // selector thread saves a hand-off to a pool thread per request. With 50 workers on
-                // 2 cores this, and one client instead of one per worker, cut the client's CPU per
-                // request by more than half (0.40 to 0.16 ms).
-                .executor(Runnable::run)
+                .readTimeout(REQUEST_TIMEOUT)
+                .keepAlive(true)
+                .proxy(Proxy.noProxy())
+                .followRedirects(false) // as curl: a redirect is shown, not followed
+                .sendExpectContinue(false)
+                .shareConnectionCache(false) // close() closes this client's connections
+                .connectionCacheSize(MAX_IDLE_CONNECTIONS)
                 .build();
+        this.http = web.client(Http1Client.PROTOCOL);
     }
 
     public URI base() {
         return base;
     }
 
-    /** Closes the connection and stops the client's threads; waits for a request in flight. */
+    /** Closes the pool's connections; a {@link Connection} is closed on its own. */
     @Override
     public void close() {
-        http.close();
+        http.closeResource();
+        web.closeResource();
     }
 
     /** {@code PUT /v0/topics/:t}: create or configure; the answer carries {@code created} and the config. */
-    public JsonNode putTopic(String topic, JsonNode config) throws IOException, InterruptedException, ApiException {
-        return Json.parse(send(withBody(request(topicPath(topic), REQUEST_TIMEOUT), "PUT", Json.bytes(config))));
+    public JsonNode putTopic(String topic, JsonNode config) throws IOException, ApiException {
+        return Json.parse(send(request(http.put(topicPath(topic))), Json.bytes(config)));
     }
 
     /** {@code GET /v0/topics/:t}: the topic's state. */
-    public JsonNode topic(String topic) throws IOException, InterruptedException, ApiException {
-        return Json.parse(send(request(topicPath(topic), REQUEST_TIMEOUT).GET()));
+    public JsonNode topic(String topic) throws IOException, ApiException {
+        return Json.parse(send(request(http.get(topicPath(topic))), null));
     }
 
     /**
@@ -81,34 +104,34 @@ public final class TopicsClient implements AutoCloseable {
      * @param prefix null for all topics
      * @param cursor null for the first page
      */
-    public JsonNode listTopics(String prefix, int pageSize, String cursor)
-            throws IOException, InterruptedException, ApiException {
-        StringBuilder path = new StringBuilder("/v0/topics?page_size=").append(pageSize);
+    public JsonNode listTopics(String prefix, int pageSize, String cursor) throws IOException, ApiException {
+        Http1ClientRequest r = request(http.get("/v0/topics")).queryParam("page_size", Integer.toString(pageSize));
         if (prefix != null) {
-            path.append("&prefix=").append(URLEncoder.encode(prefix, StandardCharsets.UTF_8));
+            r.queryParam("prefix", prefix);
         }
         if (cursor != null) {
-            path.append("&cursor=").append(URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+            r.queryParam("cursor", cursor);
         }
-        return Json.parse(send(request(path.toString(), REQUEST_TIMEOUT).GET()));
+        return Json.parse(send(r, null));
     }
 
     /** {@code DELETE /v0/topics/:t}; an absent topic answers {@code deleted:false}, not an error. */
-    public JsonNode deleteTopic(String topic, boolean ifEmpty) throws IOException, InterruptedException, ApiException {
-        String path = topicPath(topic) + (ifEmpty ? "?if_empty=true" : "");
-        return Json.parse(send(request(path, REQUEST_TIMEOUT).DELETE()));
+    public JsonNode deleteTopic(String topic, boolean ifEmpty) throws IOException, ApiException {
+        Http1ClientRequest r = request(http.delete(topicPath(topic)));
+        if (ifEmpty) {
+            r.queryParam("if_empty", "true");
+        }
+        return Json.parse(send(r, null));
     }
 
     /**
      * {@code POST /v0/topics/:t}: appends one batch, atomically.
      *
      * @param writeRequest the whole request body, {@code {"records":[...]}}
-     * @param returnSeqs false leaves {@code seqs} out of the answer ({@code first_seq}/{@code last_seq} stay)
+     * @return the answer, with the {@code seqs} the server assigned
      */
-    public JsonNode write(String topic, byte[] writeRequest, boolean returnSeqs)
-            throws IOException, InterruptedException, ApiException {
-        String path = topicPath(topic) + (returnSeqs ? "" : "?return_seqs=false");
-        return Json.parse(send(withBody(request(path, REQUEST_TIMEOUT), "POST", writeRequest)));
+    public JsonNode write(String topic, byte[] writeRequest) throws IOException, ApiException {
+        return Json.parse(send(request(http.post(topicPath(topic))), writeRequest));
     }
 
     /**
@@ -116,15 +139,150 @@ public final class TopicsClient implements AutoCloseable {
      *
      * @param waitMs 0 answers at once; more long-polls when there is nothing to return
      */
-    public JsonNode diff(String topic, long fromSeq, int limit, int waitMs)
-            throws IOException, InterruptedException, ApiException {
+    public JsonNode diff(String topic, long fromSeq, int limit, int waitMs) throws IOException, ApiException {
         return Json.parse(sendDiff(topic, fromSeq, limit, waitMs));
     }
 
-    /** Like {@link #diff} without the long-poll, but only counts the records: no tree per answer. */
-    public DiffPage diffPage(String topic, long fromSeq, int limit)
-            throws IOException, InterruptedException, ApiException {
-        byte[] answer = sendDiff(topic, fromSeq, limit, 0);
+    private byte[] sendDiff(String topic, long fromSeq, int limit, int waitMs) throws IOException, ApiException {
+        Duration timeout = REQUEST_TIMEOUT.plusMillis(waitMs);
+        Http1ClientRequest r = request(http.post(topicPath(topic) + "/diff"));
+        if (waitMs > 0) {
+            r.readTimeout(timeout);
+        }
+        return send(r, diffRequest(fromSeq, limit, waitMs), timeout);
+    }
+
+    private static byte[] diffRequest(long fromSeq, int limit, int waitMs) {
+        return ("{\"from_seq\":" + fromSeq + ",\"limit\":" + limit + (waitMs > 0 ? ",\"wait_ms\":" + waitMs : "") + "}")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * A connection of its own, for one worker of a load generator; it connects on its first
+     * request. See {@link Connection}.
+     */
+    public Connection connection() {
+        return new Connection();
+    }
+
+    /**
+     * One keep-alive connection that carries one caller's requests one after the other and no
+     * one else's: N load-generator workers hold exactly N connections, and a request skips the
+     * pool (no lookup, and no watch on the idle socket between two requests). Not thread-safe.
+     * After a failure, or when the server closed it, the next request opens a new connection.
+     */
+    public final class Connection implements AutoCloseable {
+        private ClientConnection socket;
+
+        private Connection() {
+        }
+
+        /**
+         * {@code POST /v0/topics/:t?return_seqs=false}: appends one batch, and only checks the
+         * status of the answer: a 2xx is success, and its body is read to the end (so that the
+         * connection can carry the next request) but not parsed.
+         *
+         * @param writeRequest the whole request body, {@code {"records":[...]}}
+         */
+        public void write(String topic, byte[] writeRequest) throws IOException, ApiException {
+            Http1ClientRequest r = request(http.post(topicPath(topic))).connection(open())
+                    .queryParam("return_seqs", "false").header(JSON);
+            try (Http1ClientResponse answer = r.submit(writeRequest)) {
+                int status = answer.status().code();
+                if (status / 100 != 2) {
+                    throw ApiException.fromAnswer(status, body(answer));
+                }
+                answer.entity().consume();
+            } catch (UncheckedIOException e) {
+                close();
+                throw failure(e.getCause(), REQUEST_TIMEOUT);
+            }
+        }
+
+        /**
+         * {@code POST /v0/topics/:t/diff} without a long-poll, that only counts the records and
+         * reads the cursor: no tree per answer.
+         */
+        public DiffPage diffPage(String topic, long fromSeq, int limit) throws IOException, ApiException {
+            byte[] answer;
+            try {
+                answer = send(request(http.post(topicPath(topic) + "/diff")).connection(open()),
+                        diffRequest(fromSeq, limit, 0), REQUEST_TIMEOUT);
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
+            return count(answer, fromSeq);
+        }
+
+        private ClientConnection open() throws IOException {
+            if (socket == null) {
+                WebClientConfig config = web.prototype();
+                ConnectionKey key = ConnectionKey.create(base.getScheme(), base.getHost(), port(), NO_TLS,
+                        config.dnsResolver(), config.dnsAddressLookup(), Proxy.noProxy());
+                try {
+                    // Kept open after each answer (release -> true). Helidon closes it when an
+                    // answer cannot be read to its end or says Connection: close, and then the
+                    // close callback makes the next request open a new one.
+                    socket = TcpClientConnection.create(web, key, HTTP_1_1, c -> true, this::closed).connect();
+                } catch (UncheckedIOException e) {
+                    throw failure(e.getCause(), REQUEST_TIMEOUT);
+                } catch (IllegalArgumentException e) {
+                    throw unresolved(e);
+                }
+            }
+            return socket;
+        }
+
+        private void closed(TcpClientConnection c) {
+            if (socket == c) {
+                socket = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (socket != null) {
+                socket.closeResource(); // calls closed()
+                socket = null;
+            }
+        }
+    }
+
+    private int port() {
+        return base.getPort() >= 0 ? base.getPort() : 80;
+    }
+
+    private Http1ClientRequest request(Http1ClientRequest r) {
+        return authorization == null ? r : r.header(authorization);
+    }
+
+    /**
+     * Sends {@code r}, with {@code json} as the body unless null, and returns the body of a 2xx
+     * answer. The answer is always read to its end and closed, so that its connection can carry
+     * the next request.
+     */
+    private byte[] send(Http1ClientRequest r, byte[] json) throws IOException, ApiException {
+        return send(r, json, REQUEST_TIMEOUT);
+    }
+
+    private byte[] send(Http1ClientRequest r, byte[] json, Duration timeout) throws IOException, ApiException {
+        try (Http1ClientResponse answer = json == null ? r.request() : r.header(JSON).submit(json)) {
+            byte[] body = body(answer);
+            int status = answer.status().code();
+            if (status / 100 != 2) {
+                throw ApiException.fromAnswer(status, body);
+            }
+            return body;
+        } catch (UncheckedIOException e) {
+            throw failure(e.getCause(), timeout);
+        } catch (IllegalArgumentException e) {
+            throw unresolved(e);
+        }
+    }
+
+    /** Counts the records of a diff answer, and reads its cursor, without a tree. */
+    private static DiffPage count(byte[] answer, long fromSeq) throws IOException {
         int records = 0;
         long next = fromSeq;
         boolean caughtUp = false;
@@ -153,51 +311,35 @@ public final class TopicsClient implements AutoCloseable {
         return new DiffPage(records, next, caughtUp);
     }
 
-    private byte[] sendDiff(String topic, long fromSeq, int limit, int waitMs)
-            throws IOException, InterruptedException, ApiException {
-        String body = "{\"from_seq\":" + fromSeq + ",\"limit\":" + limit
-                + (waitMs > 0 ? ",\"wait_ms\":" + waitMs : "") + "}";
-        Duration timeout = REQUEST_TIMEOUT.plusMillis(waitMs);
-        return send(withBody(request(topicPath(topic) + "/diff", timeout), "POST",
-                body.getBytes(StandardCharsets.UTF_8)));
+    private static byte[] body(Http1ClientResponse answer) {
+        return answer.entity().hasEntity() ? answer.entity().as(byte[].class) : new byte[0];
     }
 
-    private HttpRequest.Builder request(String path, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
-        if (authorization != null) {
-            b.header("Authorization", authorization);
+    /** Names what went wrong, with the server's address, for {@code error: <message>}. */
+    private IOException failure(IOException e, Duration readTimeout) {
+        return switch (e) {
+            case ConnectException c -> new IOException("cannot connect to " + base
+                    + (c.getMessage() == null ? ": connection failed (is the server running?)"
+                            : ": " + c.getMessage() + " (is the server running?)"), e);
+            case SocketTimeoutException t when t.getMessage() != null && t.getMessage().startsWith("Connect") ->
+                    new IOException("cannot connect to " + base + " within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
+            case SocketTimeoutException t ->
+                    new IOException("no answer from " + base + " within " + readTimeout.toSeconds() + " s", e);
+            case InterruptedIOException i -> new IOException("request to " + base + " interrupted", e);
+            default -> new IOException("request to " + base + " failed" + describe(e), e);
+        };
+    }
+
+    /** Helidon's resolver throws IllegalArgumentException for a host name it cannot resolve. */
+    private IOException unresolved(IllegalArgumentException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("Failed to get address for host")) {
+            return new IOException("cannot connect to " + base + ": unknown host " + base.getHost(), e);
         }
-        return b;
+        throw e; // anything else is a bug here, not a network failure
     }
 
-    private static HttpRequest.Builder withBody(HttpRequest.Builder b, String method, byte[] json) {
-        return b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(json));
-    }
-
-    private byte[] send(HttpRequest.Builder request) throws IOException, InterruptedException, ApiException {
-        HttpRequest r = request.build();
-        HttpResponse<byte[]> answer;
-        try {
-            answer = http.send(r, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpConnectTimeoutException e) {
-            throw new IOException("cannot connect to " + base + " within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
-        } catch (HttpTimeoutException e) {
-            throw new IOException("no answer from " + base + " within " + r.timeout().orElseThrow().toSeconds() + " s", e);
-        } catch (ConnectException e) {
-            String why = describe(e); // the JDK's ConnectException rarely carries a message
-            throw new IOException("cannot connect to " + base
-                    + (why.startsWith(":") ? why : ": connection failed (is the server running?)"), e);
-        } catch (IOException e) {
-            throw new IOException("request to " + base + " failed" + describe(e), e);
-        }
-        if (answer.statusCode() / 100 != 2) {
-            throw ApiException.fromAnswer(answer.statusCode(), answer.body());
-        }
-        return answer.body();
-    }
-
-    /** The JDK client often throws with a null message; the cause usually says more. */
-    private static String describe(IOException e) {
+    /** Socket exceptions may come with a null message; the cause often says more. */
+    private static String describe(Throwable e) {
         Throwable t = e;
         while (t.getMessage() == null && t.getCause() != null) {
             t = t.getCause();

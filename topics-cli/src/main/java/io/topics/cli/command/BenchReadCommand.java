@@ -60,14 +60,20 @@ final class BenchReadCommand extends ServerCommand {
         List<BenchRun.Worker> workers = new ArrayList<>(options.concurrency);
         for (int i = 0; i < options.concurrency; i++) {
             long start = base + (head - base) * i / options.concurrency;
+            TopicsClient.Connection connection = client.connection();
             workers.add(new BenchRun.Worker() {
                 private long cursor = start;
 
                 @Override
                 public int send(int records) throws Exception {
-                    DiffPage page = client.diffPage(options.topic, cursor, records);
+                    DiffPage page = connection.diffPage(options.topic, cursor, records);
                     cursor = page.nextFromSeq() >= head || page.caughtUp() ? base : page.nextFromSeq();
                     return page.records();
+                }
+
+                @Override
+                public void close() {
+                    connection.close();
                 }
             });
         }

@@ -22,11 +22,14 @@ final class BenchRun {
     private static final int SIGNIFICANT_DIGITS = 3;
     private static final long TICK_MS = 1000;
 
-    /** One worker: one request in flight at a time, so one connection. */
-    @FunctionalInterface
-    interface Worker {
+    /** One worker: one request in flight at a time, on a connection of its own. */
+    interface Worker extends AutoCloseable {
         /** Sends one request for up to {@code records} records; returns how many it moved. */
         int send(int records) throws Exception;
+
+        /** Closes the worker's connection; called on the worker's thread when it stops. */
+        @Override
+        void close();
     }
 
     /**
@@ -67,7 +70,7 @@ final class BenchRun {
     }
 
     /**
-     * Runs {@code workers} on platform threads, one each, until {@code budget} is spent, printing
+     * Runs {@code workers} on virtual threads, one each, until {@code budget} is spent, printing
      * a progress line to {@code progress} once a second. The first failure stops every worker
      * and is thrown once they have all finished.
      */
@@ -90,7 +93,7 @@ final class BenchRun {
         try {
             for (int i = 0; i < workers.size(); i++) {
                 Worker w = workers.get(i);
-                threads.add(Thread.ofPlatform().name("bench-" + label + "-" + i).start(() -> loop(w, budget, batch)));
+                threads.add(Thread.ofVirtual().name("bench-" + label + "-" + i).start(() -> loop(w, budget, batch)));
             }
         } finally {
             for (Thread t : threads) {
@@ -114,7 +117,7 @@ final class BenchRun {
     }
 
     private void loop(Worker worker, Budget budget, int batch) {
-        try {
+        try (worker) {
             int n;
             while ((n = budget.take(batch)) > 0) {
                 long t0 = System.nanoTime();

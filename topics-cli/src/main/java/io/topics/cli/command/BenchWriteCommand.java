@@ -58,10 +58,19 @@ final class BenchWriteCommand extends ServerCommand {
         TopicsClient client = cmd.client();
         List<BenchRun.Worker> workers = new ArrayList<>(options.concurrency);
         for (int i = 0; i < options.concurrency; i++) {
-            workers.add(n -> {
-                // only the last request of a --count run can be short
-                client.write(options.topic, n == batch ? full : writeRequest(payload, n), false);
-                return n;
+            TopicsClient.Connection connection = client.connection();
+            workers.add(new BenchRun.Worker() {
+                @Override
+                public int send(int n) throws Exception {
+                    // only the last request of a --count run can be short
+                    connection.write(options.topic, n == batch ? full : writeRequest(payload, n));
+                    return n;
+                }
+
+                @Override
+                public void close() {
+                    connection.close();
+                }
             });
         }
         return BenchRun.run(label, workers, budget, batch, cmd.err());

@@ -133,7 +133,7 @@ final class WriteCommand extends ServerCommand {
         body.set("records", pending);
         int n = pending.size();
         pending = null;
-        JsonNode answer = client().write(name, Json.bytes(body), true);
+        JsonNode answer = client().write(name, Json.bytes(body));
         JsonNode seqs = answer.path("seqs");
         long first = answer.path("first_seq").asLong(seqs.path(0).asLong(-1));
         long last = answer.path("last_seq").asLong(seqs.path(seqs.size() - 1).asLong(-1));

@@ -102,12 +102,13 @@ class BenchCommandTest {
         assertEquals(200, head.get());
         for (Request w : writes) {
             assertEquals("/v0/topics/bench?return_seqs=false", w.path());
+            assertEquals("application/json", w.contentType());
             JsonNode records = Json.parse(w.body()).path("records");
             assertEquals(10, records.size());
             assertEquals(40, Json.compact(records.get(0).path("data")).length());
         }
         assertEquals(4, server.maxInFlight(), "four workers, four requests in flight");
-        assertTrue(server.connections("POST", "/v0/topics/bench") >= 4, "one connection per request in flight");
+        assertEquals(4, server.connections("POST", "/v0/topics/bench"), "one connection per worker, kept for the run");
     }
 
     @Test
@@ -137,6 +138,7 @@ class BenchCommandTest {
         assertEquals(totals(run)[1], diffs.size());
         assertTrue(diffs.stream().anyMatch(d -> d.body().startsWith("{\"from_seq\":133,")),
                 "the third reader starts at the third slice of the range");
+        assertEquals(3, server.connections("POST", "/v0/topics/bench/diff"), "one connection per reader");
     }
 
     @Test
@@ -148,6 +150,17 @@ class BenchCommandTest {
         assertEquals(0, run.exit(), run.err());
         assertEquals(List.of(), server.requests("POST", "/v0/topics/bench"));
         assertEquals(300, totals(run)[0]);
+    }
+
+    @Test
+    void aWorkerReconnectsWhenTheServerClosesItsConnection() {
+        server.closeConnections();
+
+        Cli.Run run = cli.run("bench", "write", "--count", "100", "--batch", "10", "--concurrency", "2");
+
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(100, head.get());
+        assertEquals(10, server.connections("POST", "/v0/topics/bench"), "a new connection for every request");
     }
 
     @Test

@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,12 +24,31 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * A fake topics server on 127.0.0.1: it records every request and answers with canned,
  * contract-shaped bodies registered per method and path. Unregistered routes answer
- * {@code 404 not_found} in the canonical error shape.
+ * {@code 404 not_found} in the canonical error shape, and a body without
+ * {@code Content-Type: application/json} {@code 415 unsupported_media_type}, as the real server.
  */
 final class TestingTopicsServer implements AutoCloseable {
 
     /** One request as the server saw it; {@code path} includes the query string. */
     record Request(String method, String path, String authorization, String contentType, String body, int remotePort) {
+        /** The query parameters, decoded; their order on the wire does not matter. */
+        Map<String, String> query() {
+            Map<String, String> params = new LinkedHashMap<>();
+            int q = path.indexOf('?');
+            if (q >= 0) {
+                for (String pair : path.substring(q + 1).split("&")) {
+                    int eq = pair.indexOf('=');
+                    String name = eq < 0 ? pair : pair.substring(0, eq);
+                    String value = eq < 0 ? "" : pair.substring(eq + 1);
+                    params.put(URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+                }
+            }
+            return params;
+        }
+
+        String pathWithoutQuery() {
+            return path.split("\\?")[0];
+        }
     }
 
     record Reply(int status, String body) {
@@ -52,6 +73,7 @@ final class TestingTopicsServer implements AutoCloseable {
     private final List<Request> requests = new ArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile boolean closeConnections;
 
     TestingTopicsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -77,6 +99,11 @@ final class TestingTopicsServer implements AutoCloseable {
 
     TestingTopicsServer on(String method, String path, Reply reply) {
         return on(method, path, r -> reply);
+    }
+
+    /** From now on, answers with {@code Connection: close} and closes the connection after each answer. */
+    void closeConnections() {
+        closeConnections = true;
     }
 
     synchronized List<Request> requests() {
@@ -116,12 +143,20 @@ final class TestingTopicsServer implements AutoCloseable {
             Handler handler = routes.get(request.method() + " " + path);
             Reply reply;
             try {
-                reply = handler == null ? Reply.error(404, "not_found", "no route " + path) : handler.handle(request);
+                if (!body.isEmpty() && !"application/json".equals(request.contentType())) {
+                    // as the real server does
+                    reply = Reply.error(415, "unsupported_media_type", "a request body needs a Content-Type: application/json");
+                } else {
+                    reply = handler == null ? Reply.error(404, "not_found", "no route " + path) : handler.handle(request);
+                }
             } catch (Exception e) {
                 reply = Reply.error(500, "internal", "fake server: " + e);
             }
             byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
+            if (closeConnections) {
+                ex.getResponseHeaders().set("Connection", "close");
+            }
             ex.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(bytes);
