@@ -71,6 +71,14 @@ public final class JsonOut {
         return this;
     }
 
+    /** Appends a copy of {@code len} bytes this buffer already holds at {@code from}. */
+    public JsonOut again(int from, int len) {
+        ensure(len);
+        System.arraycopy(buf, from, buf, size, len);
+        size += len;
+        return this;
+    }
+
     /** Writes ASCII text that needs no escaping (keys, punctuation, literals). */
     public JsonOut ascii(String s) {
         int n = s.length();

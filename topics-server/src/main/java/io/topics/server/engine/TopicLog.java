@@ -89,6 +89,7 @@ final class TopicLog {
         int written = 0;
         int start = out.size();
         int ci = chunkIndex(cs, seq);
+        TsCache tsCache = new TsCache();
         while (seq <= h && written < q.limit()) {
             Chunk c = cs[ci];
             int slot = (int) (seq - c.firstSeq);
@@ -104,13 +105,34 @@ final class TopicLog {
                 if (written > 0) {
                     out.raw((byte) ',');
                 }
-                c.write(slot, seq, q, out);
+                c.write(slot, seq, q, out, tsCache);
                 written++;
             }
             examined = seq;
             seq++;
         }
         return new ReadResult(examined, h, written, examined - fromSeq);
+    }
+
+    /**
+     * The last timestamp written and where its digits sit in the output: records of one batch
+     * share a timestamp, so most records copy it instead of formatting it again.
+     */
+    private static final class TsCache {
+        long ts = -1;
+        int at;
+        int len;
+    }
+
+    private static final byte[] SEQ = ascii("{\"$seq\":");
+    private static final byte[] TS = ascii(",\"$ts\":");
+    private static final byte[] NODE = ascii(",\"$node\":");
+    private static final byte[] TAG = ascii(",\"$tag\":");
+    private static final byte[] DATA = ascii(",\"data\":");
+    private static final byte[] META = ascii(",\"meta\":");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** Where a read stopped: the last examined seq, the head it read against, and counts. */
@@ -151,7 +173,10 @@ final class TopicLog {
             off = new int[capacity];
             dataLen = new int[capacity];
             metaLen = new int[capacity];
-            slab = ByteBuffer.allocateDirect(Math.max(firstRecordBytes, Math.min(capacity * 64, CHUNK_SOFT_BYTES)));
+            // sized for `capacity` records like the first, so a slab seldom grows: a grown slab
+            // leaves garbage off-heap that only a GC returns
+            long expected = (long) capacity * Math.max(64, firstRecordBytes);
+            slab = ByteBuffer.allocateDirect((int) Math.max(firstRecordBytes, Math.min(expected, CHUNK_SOFT_BYTES)));
         }
 
         boolean hasRoom(int recordBytes) {
@@ -191,20 +216,29 @@ final class TopicLog {
             count = i + 1;
         }
 
-        void write(int i, long seq, DiffQuery q, JsonOut out) {
-            out.ascii("{\"$seq\":").number(seq).ascii(",\"$ts\":").number(ts[i]);
+        void write(int i, long seq, DiffQuery q, JsonOut out, TsCache tsCache) {
+            out.raw(SEQ).number(seq).raw(TS);
+            long t = ts[i];
+            if (t == tsCache.ts) {
+                out.again(tsCache.at, tsCache.len);
+            } else {
+                tsCache.ts = t;
+                tsCache.at = out.size();
+                out.number(t);
+                tsCache.len = out.size() - tsCache.at;
+            }
             String nd = node == null ? null : node[i];
             if (nd != null) {
-                out.ascii(",\"$node\":").string(nd);
+                out.raw(NODE).string(nd);
             }
             String tg = tag == null ? null : tag[i];
             if (q.includeTags() && tg != null) {
-                out.ascii(",\"$tag\":").string(tg);
+                out.raw(TAG).string(tg);
             }
             ByteBuffer s = slab;
-            out.ascii(",\"data\":").raw(s, off[i], dataLen[i]);
+            out.raw(DATA).raw(s, off[i], dataLen[i]);
             if (q.includeMeta() && metaLen[i] > 0) {
-                out.ascii(",\"meta\":").raw(s, off[i] + dataLen[i], metaLen[i]);
+                out.raw(META).raw(s, off[i] + dataLen[i], metaLen[i]);
             }
             out.raw((byte) '}');
         }

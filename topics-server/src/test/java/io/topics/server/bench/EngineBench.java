@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g", "-XX:MaxDirectMemorySize=12g"})
 public class EngineBench {
     /** Exactly 64 bytes of compact JSON. */
     static final byte[] PAYLOAD = ("{\"p\":\"" + "x".repeat(64 - 8) + "\"}").getBytes(StandardCharsets.US_ASCII);
@@ -61,6 +61,8 @@ public class EngineBench {
 
         @Setup(Level.Iteration)
         public void setUp() {
+            engine = null;
+            System.gc(); // release the previous iteration's off-heap slabs outside the measurement
             engine = new Engine(InstantSource.system(), EngineLimits.DEFAULTS, CLASSES);
             records = batchOf(batch());
         }
