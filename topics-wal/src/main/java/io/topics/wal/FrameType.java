@@ -1,0 +1,38 @@
+package io.topics.wal;
+
+/**
+ * What a WAL frame records. The byte codes are part of the on-disk format: never renumber,
+ * only add.
+ */
+public enum FrameType {
+    /** A batch of records appended to a topic; {@code seq} is the batch's first seq. */
+    APPEND(1),
+    /** A topic instance was created; the payload is its name and config. */
+    TOPIC_CREATE(2),
+    /** A topic's config changed; the payload is the new config. */
+    TOPIC_CONFIG(3),
+    /** A topic instance was deleted. */
+    TOPIC_DELETE(4),
+    /** Seqs up to {@code seq} are reserved and never handed out again (ephemeral topics). */
+    RESERVE_HEAD(5);
+
+    private final byte code;
+
+    FrameType(int code) {
+        this.code = (byte) code;
+    }
+
+    public byte code() {
+        return code;
+    }
+
+    /** The type for {@code code}, or null for a code this version does not know. */
+    public static FrameType of(byte code) {
+        for (FrameType t : values()) {
+            if (t.code == code) {
+                return t;
+            }
+        }
+        return null;
+    }
+}

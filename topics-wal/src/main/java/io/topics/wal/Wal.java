@@ -1,0 +1,92 @@
+package io.topics.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.topics.api.spi.durability.AckPoint;
+import io.topics.api.storage.Storage;
+
+/**
+ * The write-ahead log: {@link WalOptions#shards()} independent shards, each with one writer
+ * thread and its own files under {@code <wal dir>/shard-<n>/}. A topic always maps to the same
+ * shard (a stable hash of its id), and every frame gets a global lsn, so replay can merge the
+ * shards of any earlier shard count back into one order.
+ *
+ * <p>Start it after {@link WalReplay} has read what is on disk, with the lsn replay returned.
+ */
+public final class Wal implements AutoCloseable {
+    private final WalShard[] shards;
+    private final AtomicLong lsns;
+
+    private Wal(WalShard[] shards, long nextLsn) {
+        this.shards = shards;
+        this.lsns = new AtomicLong(nextLsn);
+    }
+
+    public static Wal start(Storage fs, Path walDir, WalOptions options, long nextLsn, InstantSource clock)
+            throws IOException {
+        fs.createDirectories(walDir);
+        WalShard[] shards = new WalShard[options.shards()];
+        for (int i = 0; i < shards.length; i++) {
+            shards[i] = new WalShard(i, fs, walDir, options, clock);
+        }
+        return new Wal(shards, nextLsn);
+    }
+
+    /**
+     * Queues a frame on the topic's shard. The future completes when the frame is committed as
+     * {@code ack} asks: at once for {@link AckPoint#ENQUEUED}, after its {@code write} for
+     * {@link AckPoint#WRITTEN}, after the covering {@code force} for {@link AckPoint#FORCED};
+     * it fails with {@link WalFailedException} when the write or force failed. Frames of one
+     * topic are written in the order this method is called for them.
+     *
+     * @param payload must not change afterwards: the WAL keeps the reference until written
+     * @throws WalFailedException when the WAL already failed
+     */
+    public CompletableFuture<Void> append(FrameType type, int flags, long topicId, long seq, long ts,
+                                          ByteBuffer payload, AckPoint ack) {
+        return shards[shardOf(topicId, shards.length)].append(lsns, type, flags, topicId, seq, ts, payload, ack);
+    }
+
+    /** The shard a topic id maps to with {@code count} shards: a stable mix of the id. */
+    public static int shardOf(long topicId, int count) {
+        long h = topicId * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 32;
+        return (int) Long.remainderUnsigned(h, count);
+    }
+
+    /** The lsn the next frame will get. */
+    public long nextLsn() {
+        return lsns.get();
+    }
+
+    /** True once any shard failed a write or force; the WAL then refuses all writes. */
+    public boolean failed() {
+        for (WalShard s : shards) {
+            if (s.failure() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public WalStats stats() {
+        long[] v = new long[7];
+        for (WalShard s : shards) {
+            s.addStats(v);
+        }
+        return new WalStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], failed());
+    }
+
+    /** Writes and forces whatever is queued, then stops every shard. */
+    @Override
+    public void close() {
+        for (WalShard s : shards) {
+            s.close();
+        }
+    }
+}

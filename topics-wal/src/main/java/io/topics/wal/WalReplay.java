@@ -1,0 +1,258 @@
+package io.topics.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.function.Consumer;
+
+import io.topics.api.storage.Storage;
+import io.topics.api.storage.StorageFile;
+
+/**
+ * Reads the whole WAL back, in global lsn order, whatever the shard count was when it was
+ * written. The end of each shard's newest file may be torn (a crash mid-write): it is cut at
+ * the last valid frame, on disk too, and reported. Damage anywhere else is a
+ * {@link WalCorruptionException}: never a silently shorter log.
+ */
+public final class WalReplay {
+    /**
+     * @param nextLsn   the lsn to start writing at
+     * @param frames    frames delivered
+     * @param truncated one line per cut torn tail: file, offset, bytes dropped
+     */
+    public record Result(long nextLsn, long frames, List<String> truncated) {
+    }
+
+    private WalReplay() {
+    }
+
+    /** Delivers every valid frame to {@code sink} in lsn order; its payload is valid only during the call. */
+    public static Result replay(Storage fs, Path walDir, Consumer<Frame> sink) throws IOException {
+        List<String> truncated = new ArrayList<>();
+        PriorityQueue<ShardReader> heads = new PriorityQueue<>((a, b) -> Long.compare(a.frame.lsn(), b.frame.lsn()));
+        List<ShardReader> readers = new ArrayList<>();
+        try {
+            for (Path dir : fs.list(walDir)) {
+                if (dir.getFileName().toString().startsWith(WalFiles.SHARD_PREFIX)) {
+                    ShardReader r = new ShardReader(fs, dir, truncated);
+                    readers.add(r);
+                    if (r.advance()) {
+                        heads.add(r);
+                    }
+                }
+            }
+            long frames = 0;
+            long lastLsn = -1;
+            long maxLsn = -1;
+            for (ShardReader r : readers) {
+                maxLsn = Math.max(maxLsn, r.maxFileLsn);
+            }
+            while (!heads.isEmpty()) {
+                ShardReader r = heads.poll();
+                Frame f = r.frame;
+                if (f.lsn() <= lastLsn) {
+                    throw new WalCorruptionException(r.path, r.frameOffset, "lsn " + f.lsn() + " repeats or goes back");
+                }
+                lastLsn = f.lsn();
+                sink.accept(f);
+                frames++;
+                if (r.advance()) {
+                    heads.add(r);
+                }
+            }
+            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated);
+        } finally {
+            for (ShardReader r : readers) {
+                r.close();
+            }
+        }
+    }
+
+    /** Walks one shard's files in order, frame by frame, through a reusable window. */
+    private static final class ShardReader {
+        private final Storage fs;
+        private final List<Path> files = new ArrayList<>();
+        private final List<String> truncated;
+        private int fileIndex = -1;
+        private StorageFile file;
+        private Path path;
+        private long fileSize;
+        private long offset;
+        private long frameOffset;
+        private long maxFileLsn = -1;
+        private ByteBuffer window = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private long windowStart;
+        Frame frame;
+
+        ShardReader(Storage fs, Path dir, List<String> truncated) throws IOException {
+            this.fs = fs;
+            this.truncated = truncated;
+            for (Path p : fs.list(dir)) {
+                long first = WalFiles.firstLsn(p);
+                if (first >= 0) {
+                    files.add(p);
+                    maxFileLsn = Math.max(maxFileLsn, first - 1);
+                }
+            }
+        }
+
+        /** Moves to the next valid frame; false at the end of the shard. */
+        boolean advance() throws IOException {
+            while (true) {
+                if (file == null && !openNext()) {
+                    frame = null;
+                    return false;
+                }
+                String bad = readFrame();
+                if (bad == null) {
+                    return true;
+                }
+                boolean last = fileIndex == files.size() - 1;
+                if (!bad.isEmpty() && !last) {
+                    throw new WalCorruptionException(path, frameOffset, bad + ", and more log follows");
+                }
+                if (frameOffset < fileSize) {
+                    // the torn tail (or zero-filled preallocation) of the newest file
+                    file.truncate(frameOffset);
+                    file.force();
+                    if (!bad.isEmpty()) {
+                        truncated.add(path + " at " + frameOffset + ": " + (fileSize - frameOffset) + " bytes (" + bad + ")");
+                    }
+                }
+                file.close();
+                file = null;
+            }
+        }
+
+        private boolean openNext() throws IOException {
+            if (++fileIndex >= files.size()) {
+                return false;
+            }
+            path = files.get(fileIndex);
+            file = fs.open(path, false);
+            fileSize = file.size();
+            long expected = WalFiles.firstLsn(path);
+            ByteBuffer h = ByteBuffer.allocate(WalFiles.HEADER_BYTES);
+            readFully(h, 0);
+            String bad = WalFiles.checkHeader(h.flip(), expected);
+            offset = WalFiles.HEADER_BYTES;
+            if (bad != null) {
+                boolean last = fileIndex == files.size() - 1;
+                if (last && allZero()) {
+                    // created, then the crash came before its header was durable: it never held a frame
+                    file.close();
+                    file = null;
+                    fs.delete(path);
+                    fs.forceDirectory(path.getParent());
+                    truncated.add(path + " at 0: " + fileSize + " bytes (" + bad + "; file removed)");
+                    return openNext();
+                }
+                throw new WalCorruptionException(path, 0, bad);
+            }
+            window.clear().limit(0);
+            windowStart = offset;
+            return true;
+        }
+
+        /** Null when a frame was read; "" at a clean end (zero length or end of file); else what is wrong. */
+        private String readFrame() throws IOException {
+            frameOffset = offset;
+            if (fileSize - offset < 4) {
+                return fileSize == offset ? "" : "partial length field";
+            }
+            if (!fill(4)) {
+                return "unreadable length";
+            }
+            int length = window.getInt(window.position());
+            if (length == 0) {
+                return allZero() ? "" : "zero length followed by data";
+            }
+            if (length < Frame.FIXED_AFTER_LENGTH || length > Frame.FIXED_AFTER_LENGTH + Frame.MAX_PAYLOAD) {
+                return "impossible frame length " + length;
+            }
+            if (fileSize - offset < 4L + length) {
+                return "frame runs past the end of the file";
+            }
+            if (!fill(4 + length)) {
+                return "unreadable frame";
+            }
+            int p = window.position();
+            int crc = window.getInt(p + 4);
+            if (crc != Frame.checksum(window, p + 8, p + 4 + length)) {
+                return "checksum mismatch";
+            }
+            FrameType type = FrameType.of(window.get(p + 8));
+            if (type == null) {
+                return "unknown frame type " + window.get(p + 8);
+            }
+            long lsn = window.getLong(p + 12);
+            if (frame != null && lsn <= frame.lsn()) {
+                return "lsn goes back within the shard";
+            }
+            ByteBuffer payload = window.slice(p + Frame.HEADER_BYTES, length - Frame.FIXED_AFTER_LENGTH).asReadOnlyBuffer();
+            frame = new Frame(lsn, type, window.get(p + 9) & 0xff, window.getLong(p + 20), window.getLong(p + 28),
+                    window.getLong(p + 36), payload);
+            maxFileLsn = Math.max(maxFileLsn, lsn);
+            window.position(p + 4 + length);
+            offset += 4 + length;
+            return null;
+        }
+
+        /** Whether everything from the current offset to the end of the file is zero. */
+        private boolean allZero() throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            for (long at = offset; at < fileSize; at += b.capacity()) {
+                b.clear().limit((int) Math.min(b.capacity(), fileSize - at));
+                readFully(b, at);
+                b.flip();
+                while (b.hasRemaining()) {
+                    if (b.get() != 0) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        /** Makes {@code n} bytes from {@code offset} available at the window's position. */
+        private boolean fill(int n) throws IOException {
+            int have = (int) (windowStart + window.limit() - offset);
+            if (have >= n && offset >= windowStart) {
+                window.position((int) (offset - windowStart));
+                return true;
+            }
+            if (window.capacity() < n) {
+                window = ByteBuffer.allocate(Math.max(n, window.capacity() * 2)).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            window.clear();
+            int toRead = (int) Math.min(window.capacity(), fileSize - offset);
+            window.limit(toRead);
+            readFully(window, offset);
+            window.flip();
+            windowStart = offset;
+            return window.remaining() >= n;
+        }
+
+        private void readFully(ByteBuffer dst, long at) throws IOException {
+            long p = at;
+            while (dst.hasRemaining()) {
+                int n = file.read(dst, p);
+                if (n < 0) {
+                    break;
+                }
+                p += n;
+            }
+        }
+
+        void close() throws IOException {
+            if (file != null) {
+                file.close();
+                file = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.topics.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.topics.api.spi.durability.AckPoint;
+import io.topics.api.storage.Storage;
+import io.topics.api.storage.StorageFile;
+
+/**
+ * One WAL shard: a queue and the one thread that drains it. Each round takes everything
+ * queued, writes it with one {@code write}, forces once if any frame needs it, then completes
+ * the round's futures in queue order. A lone frame is written (and forced) at once; under load
+ * the next round grows while the current force runs. Nothing ever sleeps on a timer to batch.
+ */
+final class WalShard implements AutoCloseable {
+    private final int id;
+    private final Storage fs;
+    private final Path dir;
+    private final WalOptions options;
+    private final InstantSource clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition queued = lock.newCondition();
+    private ArrayList<Pending> queue = new ArrayList<>();
+    private ArrayList<Pending> draining = new ArrayList<>();
+    private boolean closing;
+    private final Thread writer;
+    private volatile IOException failure;
+
+    // counters, written by the writer thread (queue depth under the lock)
+    private final AtomicLong frames = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong forces = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong rotations = new AtomicLong();
+    private long queueDepthPeak;
+
+    // writer thread only
+    private StorageFile file;
+    private long position;
+    private long unforcedSinceNanos = -1;
+    private ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+
+    private record Pending(Frame frame, AckPoint ack, CompletableFuture<Void> done) {
+    }
+
+    WalShard(int id, Storage fs, Path walDir, WalOptions options, InstantSource clock) {
+        this.id = id;
+        this.fs = fs;
+        this.dir = WalFiles.shardDir(walDir, id);
+        this.options = options;
+        this.clock = clock;
+        this.writer = Thread.ofPlatform().name("wal-shard-" + id).daemon().unstarted(this::run);
+        writer.start();
+    }
+
+    /**
+     * Queues a frame. The lsn is taken from {@code lsns} under this shard's lock, so a shard's
+     * file is always in lsn order. The payload must not change afterwards.
+     */
+    CompletableFuture<Void> append(AtomicLong lsns, FrameType type, int flags, long topicId, long seq, long ts,
+                                   ByteBuffer payload, AckPoint ack) {
+        if (payload.remaining() > Frame.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("frame payload over " + Frame.MAX_PAYLOAD + " bytes");
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lock.lock();
+        try {
+            IOException f = failure;
+            if (f != null || closing) {
+                throw new WalFailedException(f != null ? "the WAL failed and refuses writes until restart: "
+                        + f.getMessage() : "the WAL is closed", f);
+            }
+            Frame frame = new Frame(lsns.getAndIncrement(), type, flags, topicId, seq, ts, payload);
+            queue.add(new Pending(frame, ack, done));
+            queueDepthPeak = Math.max(queueDepthPeak, queue.size());
+            queued.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (ack == AckPoint.ENQUEUED || ack == AckPoint.IMMEDIATE) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    IOException failure() {
+        return failure;
+    }
+
+    void addStats(long[] into) {
+        into[0] += frames.get();
+        into[1] += batches.get();
+        into[2] += forces.get();
+        into[3] += bytesWritten.get();
+        into[4] += rotations.get();
+        lock.lock();
+        try {
+            into[5] += queue.size();
+            into[6] = Math.max(into[6], queueDepthPeak);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            ArrayList<Pending> round;
+            lock.lock();
+            try {
+                while (queue.isEmpty() && !closing) {
+                    if (unforcedSinceNanos < 0) {
+                        queued.awaitUninterruptibly();
+                    } else {
+                        long waitNanos = TimeUnit.MILLISECONDS.toNanos(options.backgroundForceMs())
+                                - (System.nanoTime() - unforcedSinceNanos);
+                        if (waitNanos <= 0) {
+                            break;
+                        }
+                        try {
+                            queued.awaitNanos(waitNanos);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+                if (queue.isEmpty() && closing) {
+                    break;
+                }
+                round = queue;
+                queue = draining;
+                draining = round;
+            } finally {
+                lock.unlock();
+            }
+            if (round.isEmpty()) {
+                backgroundForce();
+            } else {
+                write(round);
+                round.clear();
+            }
+        }
+        closeFile();
+    }
+
+    private void write(ArrayList<Pending> round) {
+        if (failure != null) {
+            failAll(round, failure);
+            return;
+        }
+        try {
+            int bytes = 0;
+            boolean force = false;
+            for (Pending p : round) {
+                bytes += p.frame.encodedSize();
+                force |= p.ack == AckPoint.FORCED;
+            }
+            ensureFile(bytes, round.get(0).frame.lsn());
+            if (buf.capacity() < bytes) {
+                buf = ByteBuffer.allocateDirect(Math.max(bytes, buf.capacity() * 2));
+            }
+            buf.clear();
+            for (Pending p : round) {
+                p.frame.encode(buf);
+            }
+            buf.flip();
+            file.write(buf, position);
+            position += bytes;
+            bytesWritten.addAndGet(bytes);
+            if (force) {
+                file.force();
+                forces.incrementAndGet();
+                unforcedSinceNanos = -1;
+            } else if (unforcedSinceNanos < 0) {
+                unforcedSinceNanos = System.nanoTime();
+            }
+            frames.addAndGet(round.size());
+            batches.incrementAndGet();
+            // a failed force above skips this: nothing of the round is acknowledged
+            for (Pending p : round) {
+                p.done.complete(null);
+            }
+        } catch (IOException | RuntimeException e) {
+            IOException io = e instanceof IOException x ? x : new IOException(e);
+            failure = io;
+            failAll(round, io);
+            lock.lock();
+            try {
+                failAll(queue, io);
+                queue.clear();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void backgroundForce() {
+        if (file == null || failure != null || unforcedSinceNanos < 0) {
+            return;
+        }
+        try {
+            file.force();
+            forces.incrementAndGet();
+            unforcedSinceNanos = -1;
+        } catch (IOException e) {
+            failure = e;
+        }
+    }
+
+    private static void failAll(ArrayList<Pending> pending, IOException cause) {
+        WalFailedException e = new WalFailedException("WAL write failed: " + cause.getMessage(), cause);
+        for (Pending p : pending) {
+            p.done.completeExceptionally(e);
+        }
+    }
+
+    /** Opens the first file, or rotates when the round would not fit the current one. */
+    private void ensureFile(int bytes, long firstLsn) throws IOException {
+        if (file != null && (position + bytes <= options.fileBytes() || position == WalFiles.HEADER_BYTES)) {
+            return;
+        }
+        if (file != null) {
+            // an older file is always complete on disk: only the newest can hold a torn tail
+            file.force();
+            file.close();
+            file = null;
+            rotations.incrementAndGet();
+        }
+        fs.createDirectories(dir);
+        Path path = dir.resolve(WalFiles.fileName(firstLsn));
+        StorageFile f = fs.open(path, true);
+        try {
+            f.write(WalFiles.header(id, firstLsn, clock.millis()), 0);
+            if (options.preallocate()) {
+                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+                for (long at = WalFiles.HEADER_BYTES; at < options.fileBytes(); at += zeros.capacity()) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), options.fileBytes() - at));
+                    f.write(zeros, at);
+                }
+            }
+            f.force();
+            fs.forceDirectory(dir);
+        } catch (IOException e) {
+            f.close();
+            throw e;
+        }
+        file = f;
+        position = WalFiles.HEADER_BYTES;
+        unforcedSinceNanos = -1;
+    }
+
+    private void closeFile() {
+        if (file == null) {
+            return;
+        }
+        try {
+            if (failure == null) {
+                file.force();
+            }
+            file.close();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        file = null;
+    }
+
+    /** Writes and forces everything queued, then stops the writer thread. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            queued.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
