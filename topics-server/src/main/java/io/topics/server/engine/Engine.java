@@ -1,5 +1,6 @@
 package io.topics.server.engine;
 
+import java.nio.ByteBuffer;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,9 @@ import io.topics.api.ErrorCode;
 import io.topics.api.Names;
 import io.topics.api.TopicConfig;
 import io.topics.api.TopicsException;
+import io.topics.api.spi.durability.AckPoint;
+import io.topics.api.spi.durability.DurabilityClassProvider;
+import io.topics.wal.Frame;
 
 /**
  * The topic registry and the write and read paths, free of any HTTP type. Thread-safe:
@@ -26,25 +30,65 @@ import io.topics.api.TopicsException;
  * assign seqs and copy bytes; readers never lock.
  */
 public final class Engine {
+    /** Seqs an unlogged (ephemeral) topic reserves per forced reservation frame. */
+    static final long RESERVE_BLOCK = 100_000;
+    private static final long DRAIN_TIMEOUT_MS = 10_000;
+
     private final InstantSource clock;
     private final EngineLimits limits;
-    private final Set<String> durabilityClasses;
+    private final Map<String, DurabilityClassProvider> classes;
+    private final Journal journal;
     private final ConcurrentSkipListMap<String, Topic> topics = new ConcurrentSkipListMap<>();
     /** Serializes topic creation and deletion, so the topic count and the cap stay exact. */
     private final ReentrantLock registryLock = new ReentrantLock();
-    private final AtomicLong epochs = new AtomicLong();
+    private final AtomicLong topicIds = new AtomicLong();
     private final LongAdder totalBytes = new LongAdder();
     private final LongAdder appendedRecords = new LongAdder();
     private volatile int topicCount;
+    /** Topics by id while the journal is replayed; null afterwards. */
+    private Map<Long, Topic> replaying;
 
-    public Engine(InstantSource clock, EngineLimits limits, Set<String> durabilityClasses) {
+    /**
+     * @param classes the durability classes by name ({@code disk} and {@code fsync} required)
+     * @param journal where state changes are made durable
+     */
+    public Engine(InstantSource clock, EngineLimits limits, Map<String, DurabilityClassProvider> classes,
+                  Journal journal) {
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.limits = Objects.requireNonNull(limits, "limits is null");
-        this.durabilityClasses = Set.copyOf(durabilityClasses);
-        if (!this.durabilityClasses.contains(TopicConfig.DEFAULT_DURABILITY)
-                || !this.durabilityClasses.contains(TopicConfig.FSYNC)) {
-            throw new IllegalArgumentException("durability classes must include disk and fsync: " + durabilityClasses);
+        this.classes = Map.copyOf(classes);
+        this.journal = Objects.requireNonNull(journal, "journal is null");
+        if (!classes.containsKey(TopicConfig.DEFAULT_DURABILITY) || !classes.containsKey(TopicConfig.FSYNC)) {
+            throw new IllegalArgumentException("durability classes must include disk and fsync: " + classes.keySet());
         }
+    }
+
+    /** An engine that keeps everything in memory: every class commits at once. For tests and benchmarks. */
+    public Engine(InstantSource clock, EngineLimits limits, Set<String> durabilityClasses) {
+        this(clock, limits, inMemory(durabilityClasses), Journal.NONE);
+    }
+
+    private static Map<String, DurabilityClassProvider> inMemory(Set<String> names) {
+        Map<String, DurabilityClassProvider> m = new java.util.HashMap<>();
+        for (String n : names) {
+            m.put(n, new DurabilityClassProvider() {
+                @Override
+                public String name() {
+                    return n;
+                }
+
+                @Override
+                public AckPoint ackPoint() {
+                    return AckPoint.IMMEDIATE;
+                }
+
+                @Override
+                public boolean logsRecords() {
+                    return false;
+                }
+            });
+        }
+        return m;
     }
 
     /** Create or configure (spec §4.1): an idempotent upsert; omitted fields keep their value. */
@@ -53,7 +97,7 @@ public final class Engine {
         while (true) {
             Topic t = topics.get(name);
             if (t == null) {
-                Created c = create(name, patch.applyTo(TopicConfig.DEFAULTS, name, durabilityClasses));
+                Created c = create(name, patch.applyTo(TopicConfig.DEFAULTS, name, classes.keySet()));
                 if (c.created) {
                     return new PutResult(name, true, c.topic.config());
                 }
@@ -70,8 +114,15 @@ public final class Engine {
                             "topic \"" + name + "\" is a " + current.type().wireName() + "; type cannot change",
                             Map.of("topic", name, "type", current.type().wireName()));
                 }
-                TopicConfig next = patch.applyTo(current, name, durabilityClasses);
-                t.config(next);
+                TopicConfig next = patch.applyTo(current, name, classes.keySet());
+                if (!next.equals(current)) {
+                    refuseIfJournalFailed();
+                    if (classOf(next).logsRecords() != classOf(current).logsRecords()) {
+                        awaitCommitted(t); // publishes must stay in seq order across the switch
+                    }
+                    commit(journal.topicConfigured(t.epoch, clock.millis(), Codec.config(next)));
+                    t.config(next);
+                }
                 return new PutResult(name, false, next);
             } finally {
                 t.lock.unlock();
@@ -94,7 +145,7 @@ public final class Engine {
             boolean created = false;
             if (t == null) {
                 ConfigPatch patch = batch.createConfig() == null ? ConfigPatch.EMPTY : batch.createConfig();
-                TopicConfig config = patch.applyTo(TopicConfig.DEFAULTS, name, durabilityClasses);
+                TopicConfig config = patch.applyTo(TopicConfig.DEFAULTS, name, classes.keySet());
                 boolean allowed = batch.create() != null ? batch.create() : config.autoCreate();
                 if (!allowed) {
                     throw TopicsException.topicNotFound(name);
@@ -103,11 +154,14 @@ public final class Engine {
                 t = c.topic;
                 created = c.created;
             }
+            CompletableFuture<Void> committed;
+            AppendResult result;
             t.lock.lock();
             try {
                 if (t.retired()) {
                     continue;
                 }
+                refuseIfJournalFailed();
                 long now = clock.millis();
                 String key = batch.idempotencyKey();
                 if (key != null) {
@@ -117,20 +171,45 @@ public final class Engine {
                                 t.log.head(), 0, created, true);
                     }
                 }
-                long first = t.log.head() + 1;
-                t.log.append(batch, now);
-                t.wrote(now);
-                long last = t.log.head();
-                if (key != null) {
-                    t.idempotency().remember(key, first, batch.size(), now + t.config().idempotencyWindowMs());
+                long first = t.log.filled() + 1;
+                long last = first + batch.size() - 1;
+                DurabilityClassProvider cls = classOf(t.config());
+                if (!cls.logsRecords() && last > t.reserved) {
+                    // unlogged records vanish in a crash; their seqs must not be handed out again
+                    long upTo = last + RESERVE_BLOCK;
+                    commit(journal.reserveHead(t.epoch, upTo, now));
+                    t.reserved = upTo;
                 }
-                totalBytes.add(batch.payloadBytes());
-                appendedRecords.add(batch.size());
-                t.signal.fire();
-                return new AppendResult(name, first, last, last, batch.size(), created, false);
+                ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
+                t.log.fill(batch, now);
+                long bytes = batch.payloadBytes();
+                int count = batch.size();
+                Topic target = t;
+                Runnable publish = () -> {
+                    target.log.publish(last, bytes, count);
+                    totalBytes.add(bytes);
+                    appendedRecords.add(count);
+                    target.signal.fire();
+                };
+                if (payload == null) {
+                    publish.run();
+                    committed = null;
+                } else {
+                    // the WAL completes a topic's frames in order, so publishes stay in seq order
+                    committed = journal.append(t.epoch, first, now, payload, cls.ackPoint()).thenRun(publish);
+                }
+                t.wrote(now);
+                if (key != null) {
+                    t.idempotency().remember(key, first, count, now + t.config().idempotencyWindowMs());
+                }
+                result = new AppendResult(name, first, last, last, count, created, false);
             } finally {
                 t.lock.unlock();
             }
+            if (committed != null) {
+                commit(committed);
+            }
+            return result;
         }
     }
 
@@ -218,6 +297,8 @@ public final class Engine {
                     throw new TopicsException(ErrorCode.TOPIC_NOT_EMPTY,
                             "topic \"" + name + "\" holds " + count + " records", Map.of("topic", name, "count", count));
                 }
+                refuseIfJournalFailed();
+                commit(journal.topicDeleted(t.epoch, clock.millis()));
                 topics.remove(name);
                 topicCount--;
                 totalBytes.add(-t.log.bytes());
@@ -231,12 +312,80 @@ public final class Engine {
         }
     }
 
+    /**
+     * Applies one journal frame during recovery, before the engine serves. Frames come in
+     * global lsn order. Appends the engine already holds (a seq at or below the topic's head)
+     * are skipped, so replaying twice gives the same state.
+     */
+    public void replay(Frame f) {
+        if (replaying == null) {
+            replaying = new java.util.HashMap<>();
+            for (Topic t : topics.values()) {
+                replaying.put(t.epoch, t);
+            }
+        }
+        topicIds.accumulateAndGet(f.topicId(), Math::max);
+        Topic t = replaying.get(f.topicId());
+        switch (f.type()) {
+            case TOPIC_CREATE -> {
+                if (t == null) {
+                    String name = Codec.createName(f.payload());
+                    Topic old = topics.get(name);
+                    if (old != null) {
+                        replaying.remove(old.epoch); // its delete frame was lost with a torn tail
+                        topicCount--;
+                    }
+                    Topic created = new Topic(name, f.topicId(), Codec.createConfig(f.payload()));
+                    topics.put(name, created);
+                    replaying.put(f.topicId(), created);
+                    topicCount++;
+                }
+            }
+            case TOPIC_CONFIG -> {
+                if (t != null) {
+                    t.config(Codec.config(f.payload()));
+                }
+            }
+            case TOPIC_DELETE -> {
+                if (t != null && topics.remove(t.name, t)) {
+                    topicCount--;
+                    totalBytes.add(-t.log.bytes());
+                    replaying.remove(f.topicId());
+                }
+            }
+            case RESERVE_HEAD -> {
+                if (t != null) {
+                    t.reserved = Math.max(t.reserved, f.seq());
+                }
+            }
+            case APPEND -> {
+                if (t != null && f.seq() > t.log.filled()) {
+                    // a jump is seqs an unlogged class handed out before a switch to a logged one
+                    t.log.skipTo(f.seq());
+                    WriteBatch b = Codec.records(f.payload());
+                    t.log.fill(b, f.ts());
+                    t.log.publish(t.log.filled(), b.payloadBytes(), b.size());
+                    t.wrote(f.ts());
+                    totalBytes.add(b.payloadBytes());
+                }
+            }
+        }
+    }
+
+    /** Ends recovery: unlogged topics continue above their reserved seqs. */
+    public void recovered() {
+        for (Topic t : topics.values()) {
+            t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
+        }
+        replaying = null;
+    }
+
     /** Process-wide figures for health and metrics; walks every topic. */
     public Stats stats(int maxPerTopic) {
         long now = clock.millis();
         long records = 0;
         Map<String, Long> byClass = new java.util.TreeMap<>();
-        for (String c : durabilityClasses) {
+        for (String c : classes.keySet()) {
             byClass.put(c, 0L);
         }
         List<TopicInfo> perTopic = new ArrayList<>();
@@ -266,7 +415,7 @@ public final class Engine {
 
     /** The names a topic config may use for {@code durability}. */
     public Set<String> durabilityClasses() {
-        return durabilityClasses;
+        return classes.keySet();
     }
 
     private Topic require(String name) {
@@ -292,12 +441,66 @@ public final class Engine {
                 throw new TopicsException(ErrorCode.THROTTLED, "too many topics (max " + limits.maxTopics() + ")",
                         Map.of("limit", "max_topics", "max", limits.maxTopics()));
             }
-            Topic t = new Topic(name, epochs.incrementAndGet(), config);
+            refuseIfJournalFailed();
+            Topic t = new Topic(name, topicIds.incrementAndGet(), config);
+            // config always survives, whatever the class: the create is forced before anyone uses the topic
+            commit(journal.topicCreated(t.epoch, clock.millis(), Codec.create(name, config)));
             topics.put(name, t);
             topicCount++;
             return new Created(t, true);
         } finally {
             registryLock.unlock();
+        }
+    }
+
+    private DurabilityClassProvider classOf(TopicConfig c) {
+        DurabilityClassProvider p = classes.get(c.durability());
+        if (p == null) {
+            throw new IllegalStateException("durability class " + c.durability() + " is not loaded");
+        }
+        return p;
+    }
+
+    /** Waits for a journal commit; a failed one means the data directory refuses writes. */
+    private static void commit(CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw storageFailed(e.getCause() == null ? e : e.getCause());
+        }
+    }
+
+    private void refuseIfJournalFailed() {
+        if (journal.refusing()) {
+            throw storageFailed(null);
+        }
+    }
+
+    private static TopicsException storageFailed(Throwable cause) {
+        return new TopicsException(ErrorCode.NOT_READY, "the data directory failed"
+                + (cause == null ? "" : " (" + cause.getMessage() + ")") + "; writes are refused until a restart",
+                Map.of("reason", "storage_failed"));
+    }
+
+    /** True once the journal failed: writes answer 503 until a restart. */
+    public boolean refusingWrites() {
+        return journal.refusing();
+    }
+
+    /** Waits until every filled slot of {@code t} is published. Caller holds the topic lock. */
+    private static void awaitCommitted(Topic t) {
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT_MS * 1_000_000;
+        while (t.log.head() < t.log.filled()) {
+            if (System.nanoTime() > deadline) {
+                throw storageFailed(new java.io.IOException("in-flight writes did not commit in time"));
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw storageFailed(e);
+            }
         }
     }
 

@@ -26,6 +26,8 @@ final class Topic {
     private volatile long lastWriteTs = NEVER;
     private volatile long lastReadTs = NEVER;
     private IdempotencyWindow idempotency; // guarded by lock, created on first keyed write
+    /** Seqs up to here were reserved in the journal (unlogged classes); guarded by lock. */
+    long reserved;
 
     Topic(String name, long epoch, TopicConfig config) {
         this.name = name;

@@ -24,6 +24,9 @@ final class TopicLog {
     private Chunk[] chunks = NO_CHUNKS;
     private long bytes;
     private long records;
+    private long published;
+    private long filled; // writer side, under the topic lock
+    private boolean gap; // the next fill starts a new chunk: seqs jumped
     private volatile long head;
 
     /** Highest published seq; 0 when nothing was ever appended. */
@@ -45,24 +48,28 @@ final class TopicLog {
 
     /** Number of published records. */
     long count() {
-        long h = head;
-        Chunk[] cs = chunks;
-        return cs.length == 0 ? 0 : h - cs[0].firstSeq + 1;
+        return head < 0 ? 0 : published; // the volatile read orders this read after the writer's publish
+    }
+
+    /** Highest filled seq: at or above {@link #head()}; the slots in between await their commit. */
+    long filled() {
+        return filled;
     }
 
     /**
-     * Appends every record of {@code batch} with seqs {@code head + 1 ...} and timestamp
-     * {@code ts}, then publishes them. Caller holds the topic lock.
+     * Fills slots for every record of {@code batch}, with seqs {@code filled() + 1 ...} and
+     * timestamp {@code ts}, without publishing them. Caller holds the topic lock.
      */
-    void append(WriteBatch batch, long ts) {
-        long seq = head + 1;
+    void fill(WriteBatch batch, long ts) {
+        long seq = filled + 1;
         byte[] src = batch.bytes();
         Chunk[] cs = chunks;
         Chunk c = cs.length == 0 ? null : cs[cs.length - 1];
         for (int i = 0, n = batch.size(); i < n; i++) {
             int dl = batch.dataLen(i);
             int ml = batch.metaLen(i);
-            if (c == null || !c.hasRoom(dl + ml)) {
+            if (c == null || gap || !c.hasRoom(dl + ml)) {
+                gap = false;
                 int capacity = (int) Math.min(MAX_CHUNK_RECORDS, Math.max(MIN_CHUNK_RECORDS, records + n - i));
                 c = new Chunk(seq, Integer.highestOneBit(capacity - 1) << 1, dl + ml);
                 cs = Arrays.copyOf(cs, cs.length + 1);
@@ -73,8 +80,31 @@ final class TopicLog {
         }
         records += batch.size();
         chunks = cs;
-        bytes += batch.payloadBytes();
-        head = seq - 1; // publish: every slot above was filled before this volatile write
+        filled = seq - 1;
+    }
+
+    /**
+     * Makes filled slots up to {@code upTo} visible to readers. Called in seq order, once per
+     * committed batch ({@code batchBytes} is its payload size), by whichever thread saw the
+     * commit; the happens-before chain from {@link #fill} runs through the WAL's queue.
+     */
+    void publish(long upTo, long batchBytes, int batchRecords) {
+        bytes += batchBytes;
+        published += batchRecords;
+        head = upTo; // every slot up to here was filled before this volatile write
+    }
+
+    /**
+     * Continues the log at {@code next}, leaving the seqs in between unused: seqs handed out
+     * before a crash that took their records (unlogged classes) are never given again.
+     * Recovery only, before any reader.
+     */
+    void skipTo(long next) {
+        if (next > filled + 1) {
+            filled = next - 1;
+            head = next - 1;
+            gap = true;
+        }
     }
 
     /**
@@ -92,6 +122,10 @@ final class TopicLog {
         TsCache tsCache = new TsCache();
         while (seq <= h && written < q.limit()) {
             Chunk c = cs[ci];
+            if (seq < c.firstSeq) {
+                seq = c.firstSeq; // seqs skipped in recovery hold nothing
+                continue;
+            }
             int slot = (int) (seq - c.firstSeq);
             if (slot >= c.count) {
                 ci++;

@@ -6,6 +6,7 @@ import dagger.Module;
 import dagger.Provides;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.EngineLimits;
+import io.topics.server.engine.WalJournal;
 import jakarta.inject.Singleton;
 
 @Module
@@ -18,10 +19,16 @@ final class EngineModule {
 
     @Provides
     @Singleton
-    static Engine engine(ServerConfig config, InstantSource clock, PluginRegistry plugins) {
+    static Engine engine(ServerConfig config, InstantSource clock, PluginRegistry plugins, WalJournal journal) {
         EngineLimits limits = config.engineLimits();
         long maxBytes = inMemoryCap(limits.maxTotalBytes(), Runtime.getRuntime().maxMemory());
-        return new Engine(clock, new EngineLimits(limits.maxTopics(), maxBytes), plugins.durabilityClasses().keySet());
+        return new Engine(clock, new EngineLimits(limits.maxTopics(), maxBytes), plugins.durabilityClasses(), journal);
+    }
+
+    @Provides
+    @Singleton
+    static WalJournal journal() {
+        return new WalJournal();
     }
 
     /**

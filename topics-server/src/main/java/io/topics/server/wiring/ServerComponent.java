@@ -6,6 +6,7 @@ import dagger.BindsInstance;
 import dagger.Component;
 import io.helidon.webserver.WebServer;
 import io.topics.server.engine.Engine;
+import io.topics.server.engine.WalJournal;
 import io.topics.server.http.ServerState;
 import jakarta.inject.Singleton;
 
@@ -14,6 +15,8 @@ import jakarta.inject.Singleton;
 @Component(modules = {EngineModule.class, HttpModule.class})
 interface ServerComponent {
     Engine engine();
+
+    WalJournal journal();
 
     ServerState state();
 

@@ -16,7 +16,7 @@ import io.topics.server.http.ProtocolLimits;
  * developer on a laptop (spec §16).
  */
 public record ServerConfig(String host, int port, Path portFile, Path dataDir, String logLevel, Path pluginsDir,
-                           String authProvider, boolean allowInsecureNoAuth, boolean healthAuth,
+                           String authProvider, boolean allowInsecureNoAuth, boolean healthAuth, int walShards,
                            ProtocolLimits protocolLimits, EngineLimits engineLimits, Map<String, String> settings) {
 
     /** Every setting the server reads; an unknown launcher flag is refused. */
@@ -96,7 +96,16 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
         return new ServerConfig(host, port, portFile == null || portFile.isEmpty() ? null : Path.of(portFile),
                 Path.of(s.getOrDefault("TOPICS_DATA_DIR", "./topics-data")), s.getOrDefault("TOPICS_LOG", "info"),
                 plugins == null || plugins.isEmpty() ? null : Path.of(plugins), auth,
-                flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), limits, engine, s);
+                flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), walShards(s), limits, engine, s);
+    }
+
+    /** {@code TOPICS_WAL_SHARDS}: default min(cores, 8); 1 to 8. */
+    private static int walShards(Map<String, String> s) {
+        long n = number(s, "TOPICS_WAL_SHARDS", Math.min(Runtime.getRuntime().availableProcessors(), 8));
+        if (n < 1 || n > 8) {
+            throw new IllegalArgumentException("TOPICS_WAL_SHARDS must be 1..8, got " + n);
+        }
+        return (int) n;
     }
 
     private static String flagList() {

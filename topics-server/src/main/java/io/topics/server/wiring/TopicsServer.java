@@ -12,12 +12,16 @@ import java.util.logging.Logger;
 
 import io.helidon.webserver.WebServer;
 import io.topics.api.spi.auth.Authenticator;
+import io.topics.api.storage.RealStorage;
 import io.topics.server.engine.Engine;
-import io.topics.server.http.ServerState;
+import io.topics.wal.Wal;
+import io.topics.wal.WalOptions;
+import io.topics.wal.WalReplay;
 
 /**
  * A running server: data-dir lock, plugins, the Dagger-assembled engine and Helidon server, the
- * port file. {@link #start} refuses unsafe or impossible configurations with an
+ * port file, and recovery: the port binds first, then the WAL is replayed into the engine, and
+ * only then does the server report ready. {@link #start} refuses unsafe or impossible configurations with an
  * {@link IllegalStateException} whose message says why; {@link #close} drains and releases.
  */
 public final class TopicsServer implements AutoCloseable {
@@ -28,10 +32,31 @@ public final class TopicsServer implements AutoCloseable {
     private final WebServer webServer;
     private final DataDirLock lock;
 
-    private TopicsServer(ServerComponent component, WebServer webServer, DataDirLock lock) {
+    private final Wal wal;
+
+    private TopicsServer(ServerComponent component, WebServer webServer, DataDirLock lock, Wal wal) {
         this.component = component;
         this.webServer = webServer;
         this.lock = lock;
+        this.wal = wal;
+    }
+
+    /** Replays the WAL into the engine and opens it for writing after the last frame. */
+    private static Wal recover(ServerConfig config, InstantSource clock, ServerComponent component) throws IOException {
+        Path walDir = config.dataDir().resolve("wal");
+        long t0 = System.nanoTime();
+        Engine engine = component.engine();
+        WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, walDir, engine::replay);
+        engine.recovered();
+        for (String cut : r.truncated()) {
+            LOG.warning(() -> "WAL torn tail cut: " + cut);
+        }
+        LOG.info(() -> "recovered " + r.frames() + " WAL frames, " + engine.topicCount() + " topics in "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        WalOptions d = WalOptions.defaults();
+        return Wal.start(RealStorage.INSTANCE, walDir,
+                new WalOptions(config.walShards(), d.fileBytes(), d.preallocate(), d.backgroundForceMs()),
+                r.nextLsn(), clock);
     }
 
     public static TopicsServer start(ServerConfig config, InstantSource clock) throws IOException {
@@ -44,16 +69,24 @@ public final class TopicsServer implements AutoCloseable {
             if (!auth.enabled()) {
                 LOG.warning("AUTH IS DISABLED (dev mode): every request has full access. Set TOPICS_API_KEYS to enable it.");
             }
+            // the port binds at once; until recovery ends only health, readiness and metrics serve
             WebServer server = component.webServer().start();
-            // nothing to replay while records live in memory: ready as soon as the port is bound
-            component.state().recoveryProgress(1.0);
-            component.state().ready();
             if (config.portFile() != null) {
                 writePortFile(config.portFile(), config.host() + ":" + server.port());
             }
             LOG.info(() -> "topics listening on " + config.host() + ":" + server.port() + ", data in "
                     + config.dataDir().toAbsolutePath());
-            return new TopicsServer(component, server, lock);
+            Wal wal;
+            try {
+                wal = recover(config, clock, component);
+            } catch (IOException | RuntimeException e) {
+                server.stop();
+                throw e;
+            }
+            component.journal().attach(wal);
+            component.state().recoveryProgress(1.0);
+            component.state().ready();
+            return new TopicsServer(component, server, lock, wal);
         } catch (RuntimeException | IOException e) {
             lock.close();
             throw e;
@@ -74,6 +107,7 @@ public final class TopicsServer implements AutoCloseable {
         component.state().draining();
         try {
             webServer.stop();
+            wal.close(); // writes and forces whatever is queued
         } finally {
             lock.close();
         }

@@ -1,0 +1,64 @@
+package io.topics.server.engine;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+import io.topics.api.spi.durability.AckPoint;
+
+/**
+ * Where the engine makes its state changes durable, in the order it calls these methods for
+ * one topic. Futures complete when the change is committed as asked and fail when it cannot
+ * be; a failed journal refuses everything afterwards.
+ */
+public interface Journal {
+    /** A batch of records ({@link Codec#records} format) starting at {@code firstSeq}. */
+    CompletableFuture<Void> append(long topicId, long firstSeq, long ts, ByteBuffer records, AckPoint ack);
+
+    /** Topic lifecycle and config frames ({@link Codec} formats); always forced. */
+    CompletableFuture<Void> topicCreated(long topicId, long ts, ByteBuffer nameAndConfig);
+
+    CompletableFuture<Void> topicConfigured(long topicId, long ts, ByteBuffer config);
+
+    CompletableFuture<Void> topicDeleted(long topicId, long ts);
+
+    /** Seqs up to {@code upTo} may have been handed out and must never be reused. */
+    CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts);
+
+    /** True when writes cannot be accepted (a failed or closed journal). */
+    boolean refusing();
+
+    /** Keeps nothing: every change is "committed" at once. For in-memory engines and benchmarks. */
+    Journal NONE = new Journal() {
+        private final CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+
+        @Override
+        public CompletableFuture<Void> append(long topicId, long firstSeq, long ts, ByteBuffer records, AckPoint ack) {
+            return done;
+        }
+
+        @Override
+        public CompletableFuture<Void> topicCreated(long topicId, long ts, ByteBuffer nameAndConfig) {
+            return done;
+        }
+
+        @Override
+        public CompletableFuture<Void> topicConfigured(long topicId, long ts, ByteBuffer config) {
+            return done;
+        }
+
+        @Override
+        public CompletableFuture<Void> topicDeleted(long topicId, long ts) {
+            return done;
+        }
+
+        @Override
+        public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
+            return done;
+        }
+
+        @Override
+        public boolean refusing() {
+            return false;
+        }
+    };
+}

@@ -1,0 +1,69 @@
+package io.topics.server.engine;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+import io.topics.api.spi.durability.AckPoint;
+import io.topics.wal.FrameType;
+import io.topics.wal.Wal;
+import io.topics.wal.WalFailedException;
+
+/** The engine's journal on the sharded WAL. Attached once replay is done. */
+public final class WalJournal implements Journal {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private volatile Wal wal;
+
+    /** Starts journaling into {@code started}; until then every call fails. */
+    public void attach(Wal started) {
+        this.wal = started;
+    }
+
+    public Wal wal() {
+        return wal;
+    }
+
+    @Override
+    public CompletableFuture<Void> append(long topicId, long firstSeq, long ts, ByteBuffer records, AckPoint ack) {
+        return frame(FrameType.APPEND, topicId, firstSeq, ts, records, ack);
+    }
+
+    @Override
+    public CompletableFuture<Void> topicCreated(long topicId, long ts, ByteBuffer nameAndConfig) {
+        return frame(FrameType.TOPIC_CREATE, topicId, 0, ts, nameAndConfig, AckPoint.FORCED);
+    }
+
+    @Override
+    public CompletableFuture<Void> topicConfigured(long topicId, long ts, ByteBuffer config) {
+        return frame(FrameType.TOPIC_CONFIG, topicId, 0, ts, config, AckPoint.FORCED);
+    }
+
+    @Override
+    public CompletableFuture<Void> topicDeleted(long topicId, long ts) {
+        return frame(FrameType.TOPIC_DELETE, topicId, 0, ts, EMPTY, AckPoint.FORCED);
+    }
+
+    @Override
+    public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
+        return frame(FrameType.RESERVE_HEAD, topicId, upTo, ts, EMPTY, AckPoint.FORCED);
+    }
+
+    @Override
+    public boolean refusing() {
+        Wal w = wal;
+        return w == null || w.failed();
+    }
+
+    private CompletableFuture<Void> frame(FrameType type, long topicId, long seq, long ts, ByteBuffer payload,
+                                          AckPoint ack) {
+        Wal w = wal;
+        if (w == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the journal is not open yet"));
+        }
+        try {
+            return w.append(type, 0, topicId, seq, ts, payload, ack);
+        } catch (WalFailedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}
