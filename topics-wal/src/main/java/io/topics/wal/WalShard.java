@@ -22,6 +22,8 @@ import io.topics.api.storage.StorageFile;
  * the next round grows while the current force runs. Nothing ever sleeps on a timer to batch.
  */
 final class WalShard implements AutoCloseable {
+    static final String SPARE = "spare.tmp";
+
     private final int id;
     private final Storage fs;
     private final Path dir;
@@ -48,6 +50,7 @@ final class WalShard implements AutoCloseable {
     private long position;
     private long unforcedSinceNanos = -1;
     private ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+    private CompletableFuture<Path> spare;
 
     private record Pending(Frame frame, AckPoint ack, CompletableFuture<Void> done) {
     }
@@ -112,6 +115,9 @@ final class WalShard implements AutoCloseable {
     }
 
     private void run() {
+        if (options.preallocate()) {
+            prepareSpare(); // the first file is ready by the time the first write arrives
+        }
         while (true) {
             ArrayList<Pending> round;
             lock.lock();
@@ -236,16 +242,12 @@ final class WalShard implements AutoCloseable {
         }
         fs.createDirectories(dir);
         Path path = dir.resolve(WalFiles.fileName(firstLsn));
+        if (options.preallocate()) {
+            fs.rename(takeSpare(), path);
+        }
         StorageFile f = fs.open(path, true);
         try {
             f.write(WalFiles.header(id, firstLsn, clock.millis()), 0);
-            if (options.preallocate()) {
-                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-                for (long at = WalFiles.HEADER_BYTES; at < options.fileBytes(); at += zeros.capacity()) {
-                    zeros.clear().limit((int) Math.min(zeros.capacity(), options.fileBytes() - at));
-                    f.write(zeros, at);
-                }
-            }
             f.force();
             fs.forceDirectory(dir);
         } catch (IOException e) {
@@ -255,9 +257,56 @@ final class WalShard implements AutoCloseable {
         file = f;
         position = WalFiles.HEADER_BYTES;
         unforcedSinceNanos = -1;
+        if (options.preallocate()) {
+            prepareSpare();
+        }
+    }
+
+    /**
+     * Zero-fills the next file off the write path, so a rotation is a rename rather than
+     * {@code fileBytes} of writes while acks wait. Its name never parses as a WAL file, so
+     * replay ignores a spare left by a crash; the next one overwrites it.
+     */
+    private void prepareSpare() {
+        Path sparePath = dir.resolve(SPARE);
+        CompletableFuture<Path> next = new CompletableFuture<>();
+        spare = next;
+        Thread.ofVirtual().name("wal-shard-" + id + "-prealloc").start(() -> {
+            try {
+                fs.createDirectories(dir);
+                try (StorageFile f = fs.open(sparePath, true)) {
+                    f.truncate(0);
+                    ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+                    for (long at = 0; at < options.fileBytes(); at += zeros.capacity()) {
+                        zeros.clear().limit((int) Math.min(zeros.capacity(), options.fileBytes() - at));
+                        f.write(zeros, at);
+                    }
+                    f.force();
+                }
+                next.complete(sparePath);
+            } catch (IOException | RuntimeException e) {
+                next.completeExceptionally(e);
+            }
+        });
+    }
+
+    private Path takeSpare() throws IOException {
+        if (spare == null) {
+            prepareSpare();
+        }
+        try {
+            return spare.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("cannot preallocate a WAL file", e);
+        } finally {
+            spare = null;
+        }
     }
 
     private void closeFile() {
+        if (spare != null) {
+            spare.exceptionally(e -> null).join(); // do not leave a writer behind on the directory
+        }
         if (file == null) {
             return;
         }

@@ -108,8 +108,9 @@ class WalTest {
             }
             assertTrue(wal.stats().rotations() > 0);
         }
-        List<Path> files = Files.list(dir.resolve("shard-0")).sorted().toList();
+        List<Path> files = Files.list(dir.resolve("shard-0")).filter(p -> p.toString().endsWith(".wal")).sorted().toList();
         assertTrue(files.size() > 3, files.toString());
+        assertTrue(Files.exists(dir.resolve("shard-0").resolve(WalShard.SPARE)), "the next file is prepared ahead");
         assertEquals(4096, Files.size(files.get(0)), "preallocated to the file size");
         List<Seen> seen = replay();
         assertEquals(100, seen.size());
