@@ -130,6 +130,7 @@ final class TestingTopicsServer implements AutoCloseable {
 
     private void serve(HttpExchange ex) throws IOException {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        boolean answered = false;
         try (ex; InputStream in = ex.getRequestBody()) {
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             String path = ex.getRequestURI().getRawPath();
@@ -157,12 +158,17 @@ final class TestingTopicsServer implements AutoCloseable {
             if (closeConnections) {
                 ex.getResponseHeaders().set("Connection", "close");
             }
+            // the request stops counting before the client can see the answer and send its next one
+            inFlight.decrementAndGet();
+            answered = true;
             ex.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(bytes);
             }
         } finally {
-            inFlight.decrementAndGet();
+            if (!answered) {
+                inFlight.decrementAndGet();
+            }
         }
     }
 
