@@ -3,6 +3,7 @@ package io.topics.server.http;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.helidon.webserver.http.HttpRules;
 import io.topics.api.ErrorCode;
@@ -11,6 +12,7 @@ import io.topics.api.spi.auth.Scope;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.TopicInfo;
+import io.topics.wal.WalStats;
 
 /**
  * Health, readiness and metrics (spec §13): the three endpoints that answer during recovery.
@@ -26,7 +28,11 @@ final class ObserveService {
     private final Exchange.Context ctx;
     private final Scope healthScope;
 
-    ObserveService(Engine engine, ServerState state, InstantSource clock, Exchange.Context ctx, boolean healthAuth) {
+    private final Supplier<WalStats> walStats;
+
+    ObserveService(Engine engine, ServerState state, InstantSource clock, Exchange.Context ctx, boolean healthAuth,
+                   Supplier<WalStats> walStats) {
+        this.walStats = walStats;
         this.engine = engine;
         this.state = state;
         this.clock = clock;
@@ -57,6 +63,10 @@ final class ObserveService {
                     Map.of("replay_progress", state.recoveryProgress()));
             case DRAINING -> throw new TopicsException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
             case READY -> {
+                if (engine.refusingWrites()) {
+                    throw new TopicsException(ErrorCode.NOT_READY, "the data directory failed; restart the server",
+                            Map.of("reason", "storage_failed"));
+                }
                 JsonOut out = new JsonOut(128);
                 out.ascii("{\"status\":\"ready\",\"wal_replay_complete\":true,\"topics\":")
                         .number(engine.topicCount()).raw((byte) ',');
@@ -93,8 +103,7 @@ final class ObserveService {
         gauge(b, "topics_routers", "Routers that exist.", 0);
         gauge(b, "topics_records_live", "Live records across all topics.", s.recordsLive());
         gauge(b, "topics_bytes_live", "Live payload bytes across all topics.", s.bytesLive());
-        b.append("# HELP topics_records_appended_total Records appended since start.\n# TYPE topics_records_appended_total counter\n")
-                .append("topics_records_appended_total ").append(s.recordsAppended()).append('\n');
+        counter(b, "topics_records_appended_total", "Records appended since start.", s.recordsAppended());
         gauge(b, "topics_queue_topics", "Topics in queue mode.", 0);
         gauge(b, "topics_queue_leases_in_flight", "Queue leases held.", 0);
         gauge(b, "topics_sse_connections", "Open SSE streams.", 0);
@@ -103,8 +112,31 @@ final class ObserveService {
         b.append("# HELP topics_recovery_progress Log replay progress, 0 to 1.\n# TYPE topics_recovery_progress gauge\n")
                 .append("topics_recovery_progress ").append(state.recoveryProgress()).append('\n');
         gauge(b, "topics_uptime_ms", "Milliseconds since start.", uptimeMs());
+        walSeries(b, walStats.get());
         topicSeries(b, s);
         ex.sendText("text/plain; version=0.0.4; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The WAL's counters; absent until recovery opened the WAL. */
+    private static void walSeries(StringBuilder b, WalStats w) {
+        if (w == null) {
+            return;
+        }
+        counter(b, "topics_wal_frames_total", "WAL frames written.", w.frames());
+        counter(b, "topics_wal_batches_total", "Group-commit rounds written.", w.batches());
+        counter(b, "topics_wal_fsyncs_total", "WAL forces.", w.forces());
+        counter(b, "topics_wal_bytes_written_total", "WAL bytes written.", w.bytesWritten());
+        counter(b, "topics_wal_rotations_total", "WAL file rotations.", w.rotations());
+        gauge(b, "topics_wal_queue_depth", "Frames queued for the WAL writers.", w.queueDepth());
+        gauge(b, "topics_wal_queue_depth_peak", "Most frames ever queued on one shard.", w.queueDepthPeak());
+        gauge(b, "topics_wal_read_only", "1 after a WAL write or force failed: writes are refused until restart.",
+                w.failed() ? 1 : 0);
+    }
+
+    private static void counter(StringBuilder b, String name, String help, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" counter\n")
+                .append(name).append(' ').append(value).append('\n');
     }
 
     private static void topicSeries(StringBuilder b, Engine.Stats s) {

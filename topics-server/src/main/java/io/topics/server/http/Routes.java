@@ -1,6 +1,7 @@
 package io.topics.server.http;
 
 import java.time.InstantSource;
+import java.util.function.Supplier;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -10,6 +11,7 @@ import io.topics.api.ErrorCode;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
+import io.topics.wal.WalStats;
 
 /**
  * The whole /v0 routing: every service, then a 405 for known paths with another method, then
@@ -21,10 +23,10 @@ public final class Routes {
     private final Exchange.Context ctx;
 
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, InstantSource clock,
-                  boolean healthAuth) {
+                  boolean healthAuth, Supplier<WalStats> walStats) {
         this.ctx = new Exchange.Context(state, auth, limits);
         this.topics = new TopicsService(engine, new Requests(limits), ctx);
-        this.observe = new ObserveService(engine, state, clock, ctx, healthAuth);
+        this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, walStats);
     }
 
     /**

@@ -7,6 +7,7 @@ import dagger.Provides;
 import io.helidon.webserver.WebServer;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
+import io.topics.server.engine.WalJournal;
 import io.topics.server.http.Routes;
 import io.topics.server.http.ServerState;
 import jakarta.inject.Singleton;
@@ -30,8 +31,10 @@ final class HttpModule {
 
     @Provides
     @Singleton
-    static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock) {
-        return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth());
+    static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
+                         WalJournal journal) {
+        return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
+                () -> journal.wal() == null ? null : journal.wal().stats());
     }
 
     @Provides
