@@ -117,8 +117,10 @@ public final class Engine {
                 TopicConfig next = patch.applyTo(current, name, classes.keySet());
                 if (!next.equals(current)) {
                     refuseIfJournalFailed();
-                    if (classOf(next).logsRecords() != classOf(current).logsRecords()) {
-                        awaitCommitted(t); // publishes must stay in seq order across the switch
+                    DurabilityClassProvider from = classOf(current);
+                    DurabilityClassProvider to = classOf(next);
+                    if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
+                        awaitCommitted(t); // publishes must stay in seq order across a class switch
                     }
                     commit(journal.topicConfigured(t.epoch, clock.millis(), Codec.config(next)));
                     t.config(next);

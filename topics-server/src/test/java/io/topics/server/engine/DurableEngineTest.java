@@ -138,6 +138,39 @@ class DurableEngineTest {
     }
 
     @Test
+    void switchingClassesUnderWritesKeepsSeqsContiguousAndSurvives() throws Exception {
+        Engine e = open(2);
+        String[] cycle = {"fsync", "memory", "disk", "ephemeral", "fsync"};
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        e.putTopic("sw", durability("disk"));
+        java.util.List<java.util.concurrent.Future<?>> writers = new java.util.ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            writers.add(pool.submit(() -> {
+                while (!stop.get()) {
+                    e.append("sw", EngineTest.batch("1", "2"));
+                }
+                return null;
+            }));
+        }
+        for (String cls : cycle) {
+            Thread.sleep(20);
+            e.putTopic("sw", durability(cls));
+        }
+        stop.set(true);
+        for (var f : writers) {
+            f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        TopicInfo info = e.state("sw", false);
+        assertEquals(info.headSeq(), info.count(), "every seq up to the head is readable, in order");
+        Engine again = open(1);
+        TopicInfo after = again.state("sw", false);
+        assertEquals("fsync", after.config().durability());
+        assertTrue(again.append("sw", EngineTest.batch("x")).firstSeq() > info.headSeq(), "no seq is handed out twice");
+    }
+
+    @Test
     void recoveringTwiceGivesIdenticalState() throws Exception {
         Engine e = open(2);
         for (int i = 0; i < 50; i++) {
