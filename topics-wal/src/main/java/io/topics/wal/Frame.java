@@ -32,6 +32,13 @@ public record Frame(long lsn, FrameType type, int flags, long topicId, long seq,
     /** Largest payload a frame may carry; larger lengths on disk are garbage, not allocations. */
     public static final int MAX_PAYLOAD = 64 << 20;
 
+    /** The {@link FrameType#SEAL} frame that closes a file: header only. */
+    static ByteBuffer seal(long ts) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
+        new Frame(0, FrameType.SEAL, 0, 0, 0, ts, ByteBuffer.allocate(0)).encode(b);
+        return b.flip();
+    }
+
     public int encodedSize() {
         return HEADER_BYTES + payload.remaining();
     }

@@ -14,7 +14,9 @@ public enum FrameType {
     /** A topic instance was deleted. */
     TOPIC_DELETE(4),
     /** Seqs up to {@code seq} are reserved and never handed out again (ephemeral topics). */
-    RESERVE_HEAD(5);
+    RESERVE_HEAD(5),
+    /** The last frame of a file the writer rotated away from; never delivered by replay. */
+    SEAL(6);
 
     private final byte code;
 

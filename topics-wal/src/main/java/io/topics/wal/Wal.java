@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.topics.api.spi.durability.AckPoint;
 import io.topics.api.storage.Storage;
@@ -31,8 +32,9 @@ public final class Wal implements AutoCloseable {
             throws IOException {
         fs.createDirectories(walDir);
         WalShard[] shards = new WalShard[options.shards()];
+        AtomicReference<IOException> failure = new AtomicReference<>();
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new WalShard(i, fs, walDir, options, clock);
+            shards[i] = new WalShard(i, fs, walDir, options, clock, failure);
         }
         return new Wal(shards, nextLsn);
     }

@@ -84,6 +84,7 @@ public final class WalReplay {
         private long offset;
         private long frameOffset;
         private long maxFileLsn = -1;
+        private boolean sealed;
         private ByteBuffer window = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         private long windowStart;
         Frame frame;
@@ -92,10 +93,8 @@ public final class WalReplay {
             this.fs = fs;
             this.truncated = truncated;
             for (Path p : fs.list(dir)) {
-                long first = WalFiles.firstLsn(p);
-                if (first >= 0) {
+                if (WalFiles.firstLsn(p) >= 0) {
                     files.add(p);
-                    maxFileLsn = Math.max(maxFileLsn, first - 1);
                 }
             }
         }
@@ -112,16 +111,24 @@ public final class WalReplay {
                     return true;
                 }
                 boolean last = fileIndex == files.size() - 1;
-                if (!bad.isEmpty() && !last) {
-                    throw new WalCorruptionException(path, frameOffset, bad + ", and more log follows");
+                if (!last && !sealed) {
+                    // an older file was sealed and forced before the next one existed: one that
+                    // ends any other way lost frames, however clean its end looks
+                    throw new WalCorruptionException(path, frameOffset,
+                            (bad.isEmpty() ? "the file ends without its seal" : bad) + ", and more log follows");
                 }
-                if (frameOffset < fileSize) {
-                    // the torn tail (or zero-filled preallocation) of the newest file
-                    file.truncate(frameOffset);
-                    file.force();
-                    if (!bad.isEmpty()) {
-                        truncated.add(path + " at " + frameOffset + ": " + (fileSize - frameOffset) + " bytes (" + bad + ")");
+                if (last && !sealed) {
+                    if (frameOffset < fileSize) {
+                        // the torn tail (or zero-filled preallocation) of the newest file
+                        file.truncate(frameOffset);
+                        if (!bad.isEmpty()) {
+                            truncated.add(path + " at " + frameOffset + ": " + (fileSize - frameOffset) + " bytes (" + bad + ")");
+                        }
                     }
+                    // the next run writes new files: seal this one, and make what a killed process
+                    // left in the page cache durable before new writes can depend on it
+                    file.write(Frame.seal(0), frameOffset);
+                    file.force();
                 }
                 file.close();
                 file = null;
@@ -155,6 +162,8 @@ public final class WalReplay {
             }
             window.clear().limit(0);
             windowStart = offset;
+            sealed = false;
+            maxFileLsn = Math.max(maxFileLsn, expected - 1); // a file's name reserves the lsns below it
             return true;
         }
 
@@ -188,6 +197,11 @@ public final class WalReplay {
             FrameType type = FrameType.of(window.get(p + 8));
             if (type == null) {
                 return "unknown frame type " + window.get(p + 8);
+            }
+            if (type == FrameType.SEAL) {
+                sealed = true;
+                offset += 4 + length;
+                return "";
             }
             long lsn = window.getLong(p + 12);
             if (frame != null && lsn <= frame.lsn()) {

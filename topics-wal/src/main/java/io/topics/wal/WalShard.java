@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,7 +36,8 @@ final class WalShard implements AutoCloseable {
     private ArrayList<Pending> draining = new ArrayList<>();
     private boolean closing;
     private final Thread writer;
-    private volatile IOException failure;
+    /** Shared by every shard of one WAL: after any shard fails, every shard refuses. */
+    private final AtomicReference<IOException> failure;
 
     // counters, written by the writer thread (queue depth under the lock)
     private final AtomicLong frames = new AtomicLong();
@@ -51,12 +53,15 @@ final class WalShard implements AutoCloseable {
     private long unforcedSinceNanos = -1;
     private ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
     private CompletableFuture<Path> spare;
+    private boolean directoriesDurable;
 
     private record Pending(Frame frame, AckPoint ack, CompletableFuture<Void> done) {
     }
 
-    WalShard(int id, Storage fs, Path walDir, WalOptions options, InstantSource clock) {
+    WalShard(int id, Storage fs, Path walDir, WalOptions options, InstantSource clock,
+             AtomicReference<IOException> failure) {
         this.id = id;
+        this.failure = failure;
         this.fs = fs;
         this.dir = WalFiles.shardDir(walDir, id);
         this.options = options;
@@ -77,7 +82,7 @@ final class WalShard implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         lock.lock();
         try {
-            IOException f = failure;
+            IOException f = failure.get();
             if (f != null || closing) {
                 throw new WalFailedException(f != null ? "the WAL failed and refuses writes until restart: "
                         + f.getMessage() : "the WAL is closed", f);
@@ -96,7 +101,7 @@ final class WalShard implements AutoCloseable {
     }
 
     IOException failure() {
-        return failure;
+        return failure.get();
     }
 
     void addStats(long[] into) {
@@ -158,8 +163,9 @@ final class WalShard implements AutoCloseable {
     }
 
     private void write(ArrayList<Pending> round) {
-        if (failure != null) {
-            failAll(round, failure);
+        IOException failed = failure.get();
+        if (failed != null) {
+            failAll(round, failed);
             return;
         }
         try {
@@ -196,7 +202,7 @@ final class WalShard implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             IOException io = e instanceof IOException x ? x : new IOException(e);
-            failure = io;
+            failure.compareAndSet(null, io);
             failAll(round, io);
             lock.lock();
             try {
@@ -209,15 +215,16 @@ final class WalShard implements AutoCloseable {
     }
 
     private void backgroundForce() {
-        if (file == null || failure != null || unforcedSinceNanos < 0) {
+        if (file == null || failure.get() != null || unforcedSinceNanos < 0) {
             return;
         }
         try {
             file.force();
             forces.incrementAndGet();
             unforcedSinceNanos = -1;
-        } catch (IOException e) {
-            failure = e;
+        } catch (IOException | RuntimeException e) {
+            // whatever went wrong, the WAL must fail loudly, never hang its writers
+            failure.compareAndSet(null, e instanceof IOException io ? io : new IOException(e));
         }
     }
 
@@ -234,13 +241,24 @@ final class WalShard implements AutoCloseable {
             return;
         }
         if (file != null) {
-            // an older file is always complete on disk: only the newest can hold a torn tail
+            // an older file ends with a seal and is complete on disk: only the newest can hold a
+            // torn tail, and replay can tell a whole older file from one that lost its end
+            file.write(Frame.seal(clock.millis()), position);
             file.force();
             file.close();
             file = null;
             rotations.incrementAndGet();
         }
-        fs.createDirectories(dir);
+        if (!directoriesDurable) {
+            // the shard directory's entry in the wal directory, and the wal directory's in the
+            // data directory, must survive a power loss as much as the files in them
+            fs.createDirectories(dir);
+            fs.forceDirectory(dir.getParent());
+            if (dir.getParent().getParent() != null) {
+                fs.forceDirectory(dir.getParent().getParent());
+            }
+            directoriesDurable = true;
+        }
         Path path = dir.resolve(WalFiles.fileName(firstLsn));
         if (options.preallocate()) {
             fs.rename(takeSpare(), path);
@@ -311,14 +329,12 @@ final class WalShard implements AutoCloseable {
             return;
         }
         try {
-            if (failure == null) {
+            if (failure.get() == null) {
                 file.force();
             }
             file.close();
-        } catch (IOException e) {
-            if (failure == null) {
-                failure = e;
-            }
+        } catch (IOException | RuntimeException e) {
+            failure.compareAndSet(null, e instanceof IOException io ? io : new IOException(e));
         }
         file = null;
     }

@@ -111,7 +111,7 @@ class WalTest {
         List<Path> files = Files.list(dir.resolve("shard-0")).filter(p -> p.toString().endsWith(".wal")).sorted().toList();
         assertTrue(files.size() > 3, files.toString());
         assertTrue(Files.exists(dir.resolve("shard-0").resolve(WalShard.SPARE)), "the next file is prepared ahead");
-        assertEquals(4096, Files.size(files.get(0)), "preallocated to the file size");
+        assertTrue(Files.size(files.get(0)) >= 4096, "preallocated to the file size (plus the seal)");
         List<Seen> seen = replay();
         assertEquals(100, seen.size());
         assertEquals(99, seen.get(99).seq());
@@ -183,12 +183,13 @@ class WalTest {
         try (Wal wal = Wal.start(fs, dir, options(1, 1 << 20), 0, CLOCK)) {
             wal.append(FrameType.APPEND, 0, 1, 1, 1, text("ok"), AckPoint.FORCED).get();
         }
+        WalReplay.replay(fs, dir, f -> { }); // the recovery that came before the crashed run
         Path empty = dir.resolve("shard-0").resolve(WalFiles.fileName(5));
         Files.write(empty, new byte[100]);
         WalReplay.Result r = WalReplay.replay(fs, dir, f -> { });
         assertEquals(1, r.frames());
         assertFalse(Files.exists(empty));
-        assertEquals(5, r.nextLsn(), "the dropped file held no frame, so its lsn is free again");
+        assertEquals(1, r.nextLsn(), "a removed file reserves no lsn, so every later recovery agrees");
     }
 
     @Test
