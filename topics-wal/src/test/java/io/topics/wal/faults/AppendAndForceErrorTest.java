@@ -75,7 +75,7 @@ class AppendAndForceErrorTest {
             for (int i = 3; i < 5; i++) {
                 await(rig.append(TOPIC, i, 40 + i, AckPoint.WRITTEN));
             }
-            rig.faults.failNth(op, rig.faults.callCount(op) + nth, fault, repeat);
+            rig.failFromNow(op, nth, fault, repeat);
             long seq = 5;
             for (int i = 1; i < nth; i++) {
                 await(rig.append(TOPIC, seq++, 64, AckPoint.FORCED));
@@ -122,7 +122,7 @@ class AppendAndForceErrorTest {
             for (int i = 0; i < acks.length; i++) {
                 round.add(rig.append(TOPIC, 2 + i, 48, acks[i]));
             }
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 2, Fault.EIO, Repeat.ONCE);
+            rig.failFromNow(StorageOp.FORCE, 2, Fault.EIO, Repeat.ONCE);
             gate.release();
             await(blocker);
             for (int i = 0; i < acks.length; i++) {
@@ -152,7 +152,7 @@ class AppendAndForceErrorTest {
             for (int i = 2; i < 12; i++) {
                 all.add(rig.append(t0, i, 32, i % 2 == 0 ? AckPoint.FORCED : AckPoint.WRITTEN));
             }
-            rig.faults.failNth(StorageOp.WRITE, rig.faults.callCount(StorageOp.WRITE) + 1, Fault.EIO, Repeat.ONCE);
+            rig.failFromNow(StorageOp.WRITE, 1, Fault.EIO, Repeat.ONCE);
             gate.release();
             for (CompletableFuture<Void> f : all) {
                 awaitFailure(f);
@@ -174,7 +174,7 @@ class AppendAndForceErrorTest {
             rig.start(WalRig.options(1, 64 << 10, false));
             await(rig.append(TOPIC, 0, 32, AckPoint.FORCED));
             await(rig.append(TOPIC, 1, 32, AckPoint.WRITTEN));
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 1, Fault.EIO, Repeat.ONCE);
+            rig.failFromNow(StorageOp.FORCE, 1, Fault.EIO, Repeat.ONCE);
             awaitFailure(rig.append(TOPIC, 2, 32, AckPoint.FORCED));
             rig.faults.heal();
             awaitFailure(rig.append(TOPIC, 3, 32, AckPoint.FORCED));
@@ -196,7 +196,7 @@ class AppendAndForceErrorTest {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(new WalOptions(1, 64 << 10, false, 20));
             await(rig.append(TOPIC, 0, 32, AckPoint.FORCED));
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 1, Fault.EIO, Repeat.ONCE);
+            rig.failFromNow(StorageOp.FORCE, 1, Fault.EIO, Repeat.ONCE);
             for (int i = 1; i < 4; i++) {
                 await(rig.append(TOPIC, i, 32, AckPoint.WRITTEN));
             }
@@ -255,7 +255,7 @@ class AppendAndForceErrorTest {
             long t1 = WalRig.topicOn(1, 2, 0);
             await(rig.append(t0, 0, 32, AckPoint.FORCED));
             await(rig.append(t1, 0, 32, AckPoint.FORCED));
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 1, Fault.EIO, Repeat.ONCE);
+            rig.failFromNow(StorageOp.FORCE, 1, Fault.EIO, Repeat.ONCE);
             awaitFailure(rig.append(t0, 1, 32, AckPoint.FORCED));
             assertTrue(rig.wal.failed());
             CompletableFuture<Void> other = rig.append(t1, 1, 32, AckPoint.FORCED);
@@ -276,7 +276,7 @@ class AppendAndForceErrorTest {
             for (int i = 2; i < 7; i++) {
                 round.add(rig.append(TOPIC, i, 100, AckPoint.FORCED));
             }
-            rig.faults.failNth(StorageOp.WRITE, rig.faults.callCount(StorageOp.WRITE) + 2, Fault.SHORT_WRITE, Repeat.ONCE);
+            rig.failFromNow(StorageOp.WRITE, 2, Fault.SHORT_WRITE, Repeat.ONCE);
             gate.release();
             await(blocker);
             round.forEach(WalRig::awaitFailure);
@@ -298,7 +298,7 @@ class AppendAndForceErrorTest {
                 all.add(rig.append(WalRig.topicOn(i % 3, 3, 0), i, 40, i % 3 == 1 ? AckPoint.WRITTEN : AckPoint.FORCED));
             }
             WalRig.awaitAll(all);
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 4, Fault.EIO, Repeat.ALWAYS);
+            rig.failFromNow(StorageOp.FORCE, 4, Fault.EIO, Repeat.ALWAYS);
             // waves of one FORCED append per shard: every wave forces each shard once, so the
             // 4th force comes in the 2nd wave whatever group commit merges
             for (int wave = 0; wave < 5; wave++) {
@@ -322,7 +322,7 @@ class AppendAndForceErrorTest {
             await(rig.append(TOPIC, 0, 32, AckPoint.FORCED));
             await(rig.append(TOPIC, 1, 32, AckPoint.WRITTEN));
             rig.append(TOPIC, 2, 32, AckPoint.ENQUEUED);
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 1, Fault.EIO, Repeat.ALWAYS);
+            rig.failFromNow(StorageOp.FORCE, 1, Fault.EIO, Repeat.ALWAYS);
             rig.closeCleanThenPowerLoss();
             assertTrue(rig.walFailedAtStop, "the failed final force shows in failed()");
             rig.recover();

@@ -78,13 +78,13 @@ class ConcurrencyFaultTest {
         return rig.model.entries().stream().filter(e -> e.state == state).count();
     }
 
+    /** Without preallocation, so the next FORCE after arming is a WAL force, not a spare's. */
     @Test
     void aForceFailureUnderLoadThenPowerLoss() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
-            rig.start(WalRig.options(4, 8 << 10, true));
-            hammer(rig, () -> rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 1,
-                    Fault.EIO, Repeat.ONCE));
-            assertTrue(rig.wal.failed());
+            rig.start(WalRig.options(4, 8 << 10, false));
+            hammer(rig, () -> rig.failFromNow(StorageOp.FORCE, 1, Fault.EIO, Repeat.ONCE));
+            assertTrue(rig.wal.failed(), "a force after arming failed");
             assertTrue(count(rig, State.ACKED) > 0 && count(rig, State.FAILED) + count(rig, State.REFUSED) > 0);
             rig.powerLoss(21, TearMode.CUT);
             rig.recover();
@@ -95,8 +95,7 @@ class ConcurrencyFaultTest {
     void shortWritesForeverUnderLoadThenKill() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(WalRig.options(3, 4 << 10, false));
-            hammer(rig, () -> rig.faults.failNth(StorageOp.WRITE, rig.faults.callCount(StorageOp.WRITE) + 1,
-                    Fault.SHORT_WRITE, Repeat.ALWAYS));
+            hammer(rig, () -> rig.failFromNow(StorageOp.WRITE, 1, Fault.SHORT_WRITE, Repeat.ALWAYS));
             assertTrue(rig.wal.failed());
             rig.kill();
             // a short write of a new file's header leaves a headerless newest file (known nextLsn drift)

@@ -76,7 +76,7 @@ class RotationFaultTest {
                 rig.start(options);
                 fillFirstFile(rig, preallocate, AckPoint.FORCED);
                 // the spare thread is idle now; the rotation's own calls come next
-                rig.faults.failNth(op, rig.faults.callCount(op) + nth, fault, Repeat.ONCE);
+                rig.failFromNow(op, nth, fault, Repeat.ONCE);
                 CompletableFuture<Void> rotating = rig.append(1, 14, PAYLOAD, AckPoint.FORCED);
                 awaitFailure(rotating);
                 assertTrue(rig.wal.failed());
@@ -105,7 +105,7 @@ class RotationFaultTest {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(WalRig.options(1, FILE, false));
             fillFirstFile(rig, false, AckPoint.WRITTEN);
-            rig.faults.failNth(StorageOp.FORCE, rig.faults.callCount(StorageOp.FORCE) + 1, Fault.EIO, Repeat.ONCE);
+            rig.failFromNow(StorageOp.FORCE, 1, Fault.EIO, Repeat.ONCE);
             awaitFailure(rig.append(1, 14, PAYLOAD, AckPoint.FORCED));
             assertEquals(0, rig.lastWal.stats().rotations(), "the rotation did not complete");
             assertEquals(1, rig.disk.list(Layout.shardDir(0)).stream().filter(Layout::isWalFile).count(),

@@ -266,6 +266,18 @@ final class WalRig implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails the {@code k}th call of kind {@code op} from now (1 = the next one). Reading the
+     * count and adding the rule happen under the injector's lock (its methods synchronize on
+     * it), so calls made meanwhile by other threads cannot slip between them.
+     */
+    void failFromNow(StorageOp op, long k, FaultInjector.Fault fault, FaultInjector.Repeat repeat) {
+        FaultInjector f = faults;
+        synchronized (f) {
+            f.failNth(op, f.callCount(op) + k, fault, repeat);
+        }
+    }
+
     /** Waits until {@code n} spare files were prepared (closed) through the current stack. */
     void awaitSpares(int n) {
         waitUntil(n + " spare file(s) prepared", () -> tap.spareCloses.get() >= n);
@@ -436,5 +448,11 @@ final class WalRig implements AutoCloseable {
             unexpected.forEach(e::addSuppressed);
             throw e;
         }
+        // tests that end without a recovery still get the live ack checks and the monitors
+        List<String> live = model.problems();
+        if (!live.isEmpty()) {
+            throw new AssertionError(live.size() + " ack(s) broke their promise:\n  " + String.join("\n  ", live));
+        }
+        assertMonitorsClean();
     }
 }
