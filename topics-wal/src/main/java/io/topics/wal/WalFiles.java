@@ -13,7 +13,7 @@ import java.nio.file.Path;
  *  6  2  shard number
  *  8  8  lsn of the first frame the file may hold
  * 16  8  creation time, ms since the epoch
- * 24  4  reserved, 0
+ * 24  4  flags: bit 0 set on the first file a writer creates after a recovery
  * 28  4  CRC32C of bytes 0 .. 28
  * </pre>
  *
@@ -25,6 +25,8 @@ final class WalFiles {
     static final short VERSION = 1;
     static final String SUFFIX = ".wal";
     static final String SHARD_PREFIX = "shard-";
+    /** The file before this one ended a run, not a rotation: it carries no seal. */
+    static final int FIRST_OF_RUN = 1;
 
     private WalFiles() {
     }
@@ -50,11 +52,15 @@ final class WalFiles {
         }
     }
 
-    static ByteBuffer header(int shard, long firstLsn, long nowMs) {
+    static ByteBuffer header(int shard, long firstLsn, long nowMs, int flags) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(MAGIC).putShort(VERSION).putShort((short) shard).putLong(firstLsn).putLong(nowMs).putInt(0);
+        b.putInt(MAGIC).putShort(VERSION).putShort((short) shard).putLong(firstLsn).putLong(nowMs).putInt(flags);
         b.putInt(Frame.checksum(b, 0, 28));
         return b.flip();
+    }
+
+    static int flags(ByteBuffer header) {
+        return header.order(ByteOrder.LITTLE_ENDIAN).getInt(24);
     }
 
     /** Null when {@code b} (32 bytes) is a valid header, else what is wrong with it. */

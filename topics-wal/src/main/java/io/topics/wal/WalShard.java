@@ -54,6 +54,7 @@ final class WalShard implements AutoCloseable {
     private ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
     private CompletableFuture<Path> spare;
     private boolean directoriesDurable;
+    private boolean wroteAFile;
 
     private record Pending(Frame frame, AckPoint ack, CompletableFuture<Void> done) {
     }
@@ -265,7 +266,10 @@ final class WalShard implements AutoCloseable {
         }
         StorageFile f = fs.open(path, true);
         try {
-            f.write(WalFiles.header(id, firstLsn, clock.millis()), 0);
+            // the first file of a run follows a file a recovery cut clean, which has no seal
+            f.write(WalFiles.header(id, firstLsn, clock.millis(), !wroteAFile
+                    ? WalFiles.FIRST_OF_RUN : 0), 0);
+            wroteAFile = true;
             f.force();
             fs.forceDirectory(dir);
         } catch (IOException e) {

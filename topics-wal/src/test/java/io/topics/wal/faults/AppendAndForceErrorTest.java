@@ -27,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -210,8 +209,6 @@ class AppendAndForceErrorTest {
 
     /** A background force that fails with an unchecked exception must fail the WAL too, not stop the writer. */
     @Test
-    @Disabled("bug: WalShard.backgroundForce catches only IOException; an unchecked exception from force() kills "
-            + "the writer thread without setting failure, and every later append waits forever")
     void anUncheckedErrorInTheBackgroundForceFailsTheWalInsteadOfHangingIt() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(new WalOptions(1, 64 << 10, false, 20));
@@ -246,8 +243,6 @@ class AppendAndForceErrorTest {
      * failed force on one shard must make appends to every other shard fail too.
      */
     @Test
-    @Disabled("bug: WalShard.append checks only its own shard's failure; after shard 0's force failed, "
-            + "Wal.failed() is true but appends to topics on other shards are still acked")
     void aFailedShardMakesEveryShardRefuse() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(WalRig.options(2, 64 << 10, false));

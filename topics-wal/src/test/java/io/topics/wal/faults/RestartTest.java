@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -163,8 +162,6 @@ class RestartTest {
      * reused, so the impact is low, but the same directory recovers to two different states.
      */
     @Test
-    @Disabled("bug (minor): WalReplay counts a headerless newest file's name into nextLsn and then deletes the "
-            + "file, so the first recovery returns a higher nextLsn than every later one")
     void removingAHeaderlessNewestFileDoesNotChangeNextLsnBetweenRecoveries() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(WalRig.options(2, 64 << 10, false));
@@ -246,9 +243,6 @@ class RestartTest {
      * must force {@code /data} and {@code /data/wal}, not only the shard directory.
      */
     @Test
-    @Disabled("bug: WalShard.ensureFile forces only the shard directory; the wal directory's entry in its parent "
-            + "and the shard directory's entry in the wal directory are never forced, so a power loss after the "
-            + "first start loses every fsync-acked frame")
     void fsyncAcksOnAFreshDataDirectorySurviveAPowerLoss() throws Exception {
         try (WalRig rig = WalRig.onDataDirOnly()) {
             rig.start(WalRig.options(1, 64 << 10, false));
@@ -263,9 +257,6 @@ class RestartTest {
 
     /** More shards after a restart: the new shard directories must be durable before their first FORCED ack. */
     @Test
-    @Disabled("bug: a shard directory created when the shard count grows is never made durable in the wal "
-            + "directory (WalShard.ensureFile forces only the shard directory itself): its fsync-acked frames "
-            + "vanish in a power loss")
     void fsyncAcksInAShardAddedAtRestartSurviveAPowerLoss() throws Exception {
         try (WalRig rig = new WalRig(new FakeStorage(Layout.shardDir(0)), new WalModel())) {
             rig.start(WalRig.options(1, 64 << 10, false));
@@ -291,8 +282,6 @@ class RestartTest {
      * 2), and what the first recovery served is gone (invariant 4).
      */
     @Test
-    @Disabled("bug: WalReplay forces a file only when it truncates it; frames it delivers after a kill stay "
-            + "unforced, and a power loss after the next run's fsync acks leaves a hole before them")
     void framesRecoveredAfterAKillSurviveAPowerLossAfterTheNextRun() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(WalRig.options(1, 64 << 10, false));
@@ -313,8 +302,6 @@ class RestartTest {
      * full: replay has no zero tail to cut, so it forces nothing.
      */
     @Test
-    @Disabled("bug: WalReplay forces a file only when it truncates it; a preallocated newest file that is "
-            + "exactly full has nothing to cut, so its frames delivered after a kill are lost by a later power loss")
     void framesRecoveredFromAnExactlyFullPreallocatedFileSurviveALaterPowerLoss() throws Exception {
         int frame = Layout.FRAME_HEADER + 56;
         try (WalRig rig = WalRig.onDurableShardDirs()) {
@@ -339,8 +326,6 @@ class RestartTest {
      * after an ordinary power loss.
      */
     @Test
-    @Disabled("bug: WalReplay leaves delivered frames unforced; a torn write in that file after the next run "
-            + "created a newer one makes every later recovery fail with WalCorruptionException")
     void aPowerLossAfterKillRecoverAndRestartDoesNotMakeTheWalUnrecoverable() throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             rig.start(WalRig.options(1, 64 << 10, false));

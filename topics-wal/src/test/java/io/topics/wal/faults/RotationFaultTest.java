@@ -235,9 +235,6 @@ class RotationFaultTest {
      */
     @ParameterizedTest(name = "{0} byte(s) of zero fill left")
     @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3})
-    @org.junit.jupiter.api.Disabled("bug: WalReplay.readFrame (WalReplay.java:165) reports 1-3 trailing bytes as a "
-            + "partial length field even when they are preallocated zeros; a cleanly closed WAL whose older file "
-            + "ended 1-3 bytes short of fileBytes cannot be recovered (WalCorruptionException)")
     void aPreallocatedFileThatEndsOneToThreeBytesShortIsNotCorruption(int slack) throws Exception {
         try (WalRig rig = WalRig.onDurableShardDirs()) {
             WalOptions options = WalRig.options(1, FILE + slack, true);
