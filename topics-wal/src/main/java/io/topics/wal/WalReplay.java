@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
@@ -32,6 +33,15 @@ public final class WalReplay {
 
     /** Delivers every valid frame to {@code sink} in lsn order; its payload is valid only during the call. */
     public static Result replay(Storage fs, Path walDir, Consumer<Frame> sink) throws IOException {
+        return replay(fs, walDir, sink, progress -> { });
+    }
+
+    /**
+     * Like {@link #replay(Storage, Path, Consumer)}, reporting the share of WAL bytes read so far
+     * (0.0 to 1.0) to {@code progress} now and then, from the calling thread.
+     */
+    public static Result replay(Storage fs, Path walDir, Consumer<Frame> sink, DoubleConsumer progress)
+            throws IOException {
         List<String> truncated = new ArrayList<>();
         PriorityQueue<ShardReader> heads = new PriorityQueue<>((a, b) -> Long.compare(a.frame.lsn(), b.frame.lsn()));
         List<ShardReader> readers = new ArrayList<>();
@@ -60,16 +70,30 @@ public final class WalReplay {
                 lastLsn = f.lsn();
                 sink.accept(f);
                 frames++;
+                if ((frames & 0xFFF) == 0) {
+                    progress.accept(share(readers));
+                }
                 if (r.advance()) {
                     heads.add(r);
                 }
             }
+            progress.accept(1.0);
             return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated);
         } finally {
             for (ShardReader r : readers) {
                 r.close();
             }
         }
+    }
+
+    private static double share(List<ShardReader> readers) throws IOException {
+        long done = 0;
+        long total = 0;
+        for (ShardReader r : readers) {
+            done += r.bytesDone();
+            total += r.totalBytes;
+        }
+        return total == 0 ? 1.0 : Math.min(1.0, (double) done / total);
     }
 
     /** Walks one shard's files in order, frame by frame, through a reusable window. */
@@ -81,6 +105,8 @@ public final class WalReplay {
         private StorageFile file;
         private Path path;
         private long fileSize;
+        private long totalBytes;
+        private long finishedBytes; // sizes of the files already read through
         private long offset;
         private long frameOffset;
         private long maxFileLsn = -1;
@@ -95,6 +121,9 @@ public final class WalReplay {
             for (Path p : fs.list(dir)) {
                 if (WalFiles.firstLsn(p) >= 0) {
                     files.add(p);
+                    try (StorageFile f = fs.open(p, false)) {
+                        totalBytes += f.size();
+                    }
                 }
             }
         }
@@ -134,9 +163,14 @@ public final class WalReplay {
                     // writes can depend on it
                     file.force();
                 }
+                finishedBytes += fileSize;
                 file.close();
                 file = null;
             }
+        }
+
+        long bytesDone() {
+            return finishedBytes + (file == null ? 0 : offset);
         }
 
         /** Whether the shard's next file was the first one a writer created after a recovery. */

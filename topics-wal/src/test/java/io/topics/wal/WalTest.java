@@ -140,6 +140,24 @@ class WalTest {
     }
 
     @Test
+    void replayReportsItsProgressUpToOne() throws Exception {
+        try (Wal wal = Wal.start(fs, dir, options(2, 1 << 16), 0, CLOCK)) {
+            for (int i = 0; i < 10_000; i++) {
+                wal.append(FrameType.APPEND, 0, i % 7, i, i, text("p" + i), AckPoint.WRITTEN);
+            }
+            wal.append(FrameType.APPEND, 0, 1, 1, 1, text("last"), AckPoint.FORCED).get();
+        }
+        List<Double> seen = new ArrayList<>();
+        WalReplay.replay(fs, dir, f -> { }, seen::add);
+        assertTrue(seen.size() >= 2, seen.toString());
+        for (int i = 1; i < seen.size(); i++) {
+            assertTrue(seen.get(i) >= seen.get(i - 1), "progress never goes back: " + seen);
+        }
+        assertTrue(seen.get(0) > 0 && seen.get(0) < 1, seen.toString());
+        assertEquals(1.0, seen.get(seen.size() - 1));
+    }
+
+    @Test
     void aGarbageLengthIsATornTailNotAnAllocation() throws Exception {
         try (Wal wal = Wal.start(fs, dir, options(1, 1 << 20), 0, CLOCK)) {
             wal.append(FrameType.APPEND, 0, 1, 1, 1, text("ok"), AckPoint.FORCED).get();

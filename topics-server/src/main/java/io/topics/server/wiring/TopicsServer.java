@@ -46,7 +46,8 @@ public final class TopicsServer implements AutoCloseable {
         Path walDir = config.dataDir().resolve("wal");
         long t0 = System.nanoTime();
         Engine engine = component.engine();
-        WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, walDir, engine::replay);
+        WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, walDir, engine::replay,
+                component.state()::recoveryProgress);
         engine.recovered();
         for (String cut : r.truncated()) {
             LOG.warning(() -> "WAL torn tail cut: " + cut);
