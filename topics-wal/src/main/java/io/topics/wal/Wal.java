@@ -23,9 +23,12 @@ public final class Wal implements AutoCloseable {
     private final WalShard[] shards;
     private final AtomicLong lsns;
 
-    private Wal(WalShard[] shards, long nextLsn) {
+    private final ForceLatency forceLatency;
+
+    private Wal(WalShard[] shards, long nextLsn, ForceLatency forceLatency) {
         this.shards = shards;
         this.lsns = new AtomicLong(nextLsn);
+        this.forceLatency = forceLatency;
     }
 
     public static Wal start(Storage fs, Path walDir, WalOptions options, long nextLsn, InstantSource clock)
@@ -33,10 +36,11 @@ public final class Wal implements AutoCloseable {
         fs.createDirectories(walDir);
         WalShard[] shards = new WalShard[options.shards()];
         AtomicReference<IOException> failure = new AtomicReference<>();
+        ForceLatency forceLatency = new ForceLatency();
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new WalShard(i, fs, walDir, options, clock, failure);
+            shards[i] = new WalShard(i, fs, walDir, options, clock, failure, forceLatency);
         }
-        return new Wal(shards, nextLsn);
+        return new Wal(shards, nextLsn, forceLatency);
     }
 
     /**
@@ -82,6 +86,11 @@ public final class Wal implements AutoCloseable {
             s.addStats(v);
         }
         return new WalStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], failed());
+    }
+
+    /** How long forces took, over every shard. */
+    public ForceLatency forceLatency() {
+        return forceLatency;
     }
 
     /** Writes and forces whatever is queued, then stops every shard. */

@@ -38,6 +38,7 @@ final class WalShard implements AutoCloseable {
     private final Thread writer;
     /** Shared by every shard of one WAL: after any shard fails, every shard refuses. */
     private final AtomicReference<IOException> failure;
+    private final ForceLatency forceLatency;
 
     // counters, written by the writer thread (queue depth under the lock)
     private final AtomicLong frames = new AtomicLong();
@@ -60,8 +61,9 @@ final class WalShard implements AutoCloseable {
     }
 
     WalShard(int id, Storage fs, Path walDir, WalOptions options, InstantSource clock,
-             AtomicReference<IOException> failure) {
+             AtomicReference<IOException> failure, ForceLatency forceLatency) {
         this.id = id;
+        this.forceLatency = forceLatency;
         this.failure = failure;
         this.fs = fs;
         this.dir = WalFiles.shardDir(walDir, id);
@@ -189,7 +191,7 @@ final class WalShard implements AutoCloseable {
             position += bytes;
             bytesWritten.addAndGet(bytes);
             if (force) {
-                file.force();
+                force(file);
                 forces.incrementAndGet();
                 unforcedSinceNanos = -1;
             } else if (unforcedSinceNanos < 0) {
@@ -220,13 +222,20 @@ final class WalShard implements AutoCloseable {
             return;
         }
         try {
-            file.force();
+            force(file);
             forces.incrementAndGet();
             unforcedSinceNanos = -1;
         } catch (IOException | RuntimeException e) {
             // whatever went wrong, the WAL must fail loudly, never hang its writers
             failure.compareAndSet(null, e instanceof IOException io ? io : new IOException(e));
         }
+    }
+
+    /** A force of {@code f}, timed into the WAL's latency histogram. */
+    private void force(StorageFile f) throws IOException {
+        long t0 = System.nanoTime();
+        f.force();
+        forceLatency.record(System.nanoTime() - t0);
     }
 
     private static void failAll(ArrayList<Pending> pending, IOException cause) {
@@ -245,7 +254,7 @@ final class WalShard implements AutoCloseable {
             // an older file ends with a seal and is complete on disk: only the newest can hold a
             // torn tail, and replay can tell a whole older file from one that lost its end
             file.write(Frame.seal(clock.millis()), position);
-            file.force();
+            force(file);
             file.close();
             file = null;
             rotations.incrementAndGet();
@@ -334,7 +343,7 @@ final class WalShard implements AutoCloseable {
         }
         try {
             if (failure.get() == null) {
-                file.force();
+                force(file);
             }
             file.close();
         } catch (IOException | RuntimeException e) {

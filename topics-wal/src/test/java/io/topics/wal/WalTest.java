@@ -220,6 +220,12 @@ class WalTest {
             wal.append(FrameType.APPEND, 0, 1, 5, 5, text("f"), AckPoint.FORCED).get(5, TimeUnit.SECONDS);
             assertEquals(forcesBefore + 1, wal.stats().forces());
             assertEquals(6, wal.stats().frames());
+            long[] buckets = wal.forceLatency().cumulative();
+            assertEquals(ForceLatency.BOUNDS_US.length + 1, buckets.length);
+            assertTrue(buckets[buckets.length - 1] >= 1, "every force is timed");
+            for (int i = 1; i < buckets.length; i++) {
+                assertTrue(buckets[i] >= buckets[i - 1], "cumulative buckets");
+            }
         }
     }
 

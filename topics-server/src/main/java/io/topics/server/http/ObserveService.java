@@ -12,6 +12,8 @@ import io.topics.api.spi.auth.Scope;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.TopicInfo;
+import io.topics.wal.ForceLatency;
+import io.topics.wal.Wal;
 import io.topics.wal.WalStats;
 
 /**
@@ -28,11 +30,11 @@ final class ObserveService {
     private final Exchange.Context ctx;
     private final Scope healthScope;
 
-    private final Supplier<WalStats> walStats;
+    private final Supplier<Wal> wal;
 
     ObserveService(Engine engine, ServerState state, InstantSource clock, Exchange.Context ctx, boolean healthAuth,
-                   Supplier<WalStats> walStats) {
-        this.walStats = walStats;
+                   Supplier<Wal> wal) {
+        this.wal = wal;
         this.engine = engine;
         this.state = state;
         this.clock = clock;
@@ -112,16 +114,17 @@ final class ObserveService {
         b.append("# HELP topics_recovery_progress Log replay progress, 0 to 1.\n# TYPE topics_recovery_progress gauge\n")
                 .append("topics_recovery_progress ").append(state.recoveryProgress()).append('\n');
         gauge(b, "topics_uptime_ms", "Milliseconds since start.", uptimeMs());
-        walSeries(b, walStats.get());
+        walSeries(b, wal.get());
         topicSeries(b, s);
         ex.sendText("text/plain; version=0.0.4; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The WAL's counters; absent until recovery opened the WAL. */
-    private static void walSeries(StringBuilder b, WalStats w) {
-        if (w == null) {
+    /** The WAL's counters and force latencies; absent until recovery opened the WAL. */
+    private static void walSeries(StringBuilder b, Wal wal) {
+        if (wal == null) {
             return;
         }
+        WalStats w = wal.stats();
         counter(b, "topics_wal_frames_total", "WAL frames written.", w.frames());
         counter(b, "topics_wal_batches_total", "Group-commit rounds written.", w.batches());
         counter(b, "topics_wal_fsyncs_total", "WAL forces.", w.forces());
@@ -131,6 +134,16 @@ final class ObserveService {
         gauge(b, "topics_wal_queue_depth_peak", "Most frames ever queued on one shard.", w.queueDepthPeak());
         gauge(b, "topics_wal_read_only", "1 after a WAL write or force failed: writes are refused until restart.",
                 w.failed() ? 1 : 0);
+        ForceLatency latency = wal.forceLatency();
+        long[] cumulative = latency.cumulative();
+        b.append("# HELP topics_wal_fsync_latency_us WAL force latency in microseconds.\n")
+                .append("# TYPE topics_wal_fsync_latency_us histogram\n");
+        for (int i = 0; i < cumulative.length; i++) {
+            String le = i < ForceLatency.BOUNDS_US.length ? Long.toString(ForceLatency.BOUNDS_US[i]) : "+Inf";
+            b.append("topics_wal_fsync_latency_us_bucket{le=\"").append(le).append("\"} ").append(cumulative[i]).append('\n');
+        }
+        b.append("topics_wal_fsync_latency_us_sum ").append(latency.sumMicros()).append('\n')
+                .append("topics_wal_fsync_latency_us_count ").append(cumulative[cumulative.length - 1]).append('\n');
     }
 
     private static void counter(StringBuilder b, String name, String help, long value) {

@@ -11,7 +11,7 @@ import io.topics.api.ErrorCode;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
-import io.topics.wal.WalStats;
+import io.topics.wal.Wal;
 
 /**
  * The whole /v0 routing: every service, then a 405 for known paths with another method, then
@@ -23,10 +23,10 @@ public final class Routes {
     private final Exchange.Context ctx;
 
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, InstantSource clock,
-                  boolean healthAuth, Supplier<WalStats> walStats) {
+                  boolean healthAuth, Supplier<Wal> wal) {
         this.ctx = new Exchange.Context(state, auth, limits);
         this.topics = new TopicsService(engine, new Requests(limits), ctx);
-        this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, walStats);
+        this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, wal);
     }
 
     /**

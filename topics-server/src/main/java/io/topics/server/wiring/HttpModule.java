@@ -34,7 +34,7 @@ final class HttpModule {
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
                          WalJournal journal) {
         return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                () -> journal.wal() == null ? null : journal.wal().stats());
+                journal::wal);
     }
 
     @Provides
