@@ -122,7 +122,7 @@ public final class Engine {
                     if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
                         awaitCommitted(t); // publishes must stay in seq order across a class switch
                     }
-                    commit(journal.topicConfigured(t.epoch, clock.millis(), Codec.config(next)));
+                    commit(journal.topicConfigured(t.id, clock.millis(), Codec.config(next)));
                     t.config(next);
                 }
                 return new PutResult(name, false, next);
@@ -179,7 +179,7 @@ public final class Engine {
                 if (!cls.logsRecords() && last > t.reserved) {
                     // unlogged records vanish in a crash; their seqs must not be handed out again
                     long upTo = last + RESERVE_BLOCK;
-                    commit(journal.reserveHead(t.epoch, upTo, now));
+                    commit(journal.reserveHead(t.id, upTo, now));
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
@@ -198,7 +198,7 @@ public final class Engine {
                     committed = null;
                 } else {
                     // the WAL completes a topic's frames in order, so publishes stay in seq order
-                    committed = journal.append(t.epoch, first, now, payload, cls.ackPoint()).thenRun(publish);
+                    committed = journal.append(t.id, first, now, payload, cls.ackPoint()).thenRun(publish);
                 }
                 t.wrote(now);
                 if (key != null) {
@@ -300,7 +300,7 @@ public final class Engine {
                             "topic \"" + name + "\" holds " + count + " records", Map.of("topic", name, "count", count));
                 }
                 refuseIfJournalFailed();
-                commit(journal.topicDeleted(t.epoch, clock.millis()));
+                commit(journal.topicDeleted(t.id, clock.millis()));
                 topics.remove(name);
                 topicCount--;
                 totalBytes.add(-t.log.bytes());
@@ -323,7 +323,7 @@ public final class Engine {
         if (replaying == null) {
             replaying = new java.util.HashMap<>();
             for (Topic t : topics.values()) {
-                replaying.put(t.epoch, t);
+                replaying.put(t.id, t);
             }
         }
         topicIds.accumulateAndGet(f.topicId(), Math::max);
@@ -334,7 +334,7 @@ public final class Engine {
                     String name = Codec.createName(f.payload());
                     Topic old = topics.get(name);
                     if (old != null) {
-                        replaying.remove(old.epoch); // its delete frame was lost with a torn tail
+                        replaying.remove(old.id); // its delete frame was lost with a torn tail
                         topicCount--;
                     }
                     Topic created = new Topic(name, f.topicId(), Codec.createConfig(f.payload()));
@@ -446,7 +446,7 @@ public final class Engine {
             refuseIfJournalFailed();
             Topic t = new Topic(name, topicIds.incrementAndGet(), config);
             // config always survives, whatever the class: the create is forced before anyone uses the topic
-            commit(journal.topicCreated(t.epoch, clock.millis(), Codec.create(name, config)));
+            commit(journal.topicCreated(t.id, clock.millis(), Codec.create(name, config)));
             topics.put(name, t);
             topicCount++;
             return new Created(t, true);

@@ -15,7 +15,11 @@ final class Topic {
     private static final long PRIORITY_IDLE_CUTOFF_MS = 300_000;
 
     final String name;
-    final long epoch;
+    /**
+     * This instance's id: unique for the life of the data directory, so a recreated topic never
+     * shares WAL frames with its predecessor (the spec's per-instance epoch).
+     */
+    final long id;
     final TopicLog log = new TopicLog();
     final AppendSignal signal = new AppendSignal();
     /** Serializes writers and config changes of this instance; readers never take it. */
@@ -29,9 +33,9 @@ final class Topic {
     /** Seqs up to here were reserved in the journal (unlogged classes); guarded by lock. */
     long reserved;
 
-    Topic(String name, long epoch, TopicConfig config) {
+    Topic(String name, long id, TopicConfig config) {
         this.name = name;
-        this.epoch = epoch;
+        this.id = id;
         this.config = config;
     }
 
