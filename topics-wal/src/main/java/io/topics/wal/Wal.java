@@ -58,6 +58,15 @@ public final class Wal implements AutoCloseable {
         return shards[shardOf(topicId, shards.length)].append(lsns, type, flags, topicId, seq, ts, payload, ack);
     }
 
+    /**
+     * Whether the topic's shard can take {@code payloadBytes} more without passing its queue
+     * bound. A caller that gets false should back off (the HTTP edge answers 429) rather than
+     * queue more work than the disk keeps up with.
+     */
+    public boolean hasRoom(long topicId, long payloadBytes) {
+        return shards[shardOf(topicId, shards.length)].hasRoom(payloadBytes + Frame.HEADER_BYTES);
+    }
+
     /** The shard a topic id maps to with {@code count} shards: a stable mix of the id. */
     public static int shardOf(long topicId, int count) {
         long h = topicId * 0x9E3779B97F4A7C15L;

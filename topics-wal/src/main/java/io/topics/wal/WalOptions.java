@@ -9,9 +9,16 @@ package io.topics.wal;
  *                            appends do not grow the file (and its metadata) on every force
  * @param backgroundForceMs   how long written-but-unforced bytes ({@code disk}, {@code memory})
  *                            may wait for a force while the shard is idle
+ * @param maxQueuedBytes      payload bytes a shard may hold queued before {@link Wal#hasRoom}
+ *                            says no: what keeps memory bounded when writers outrun the disk
  */
-public record WalOptions(int shards, long fileBytes, boolean preallocate, long backgroundForceMs) {
+public record WalOptions(int shards, long fileBytes, boolean preallocate, long backgroundForceMs, long maxQueuedBytes) {
     public static final int MAX_SHARDS = 8;
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
+
+    public WalOptions(int shards, long fileBytes, boolean preallocate, long backgroundForceMs) {
+        this(shards, fileBytes, preallocate, backgroundForceMs, DEFAULT_MAX_QUEUED_BYTES);
+    }
 
     public WalOptions {
         if (shards < 1 || shards > MAX_SHARDS) {

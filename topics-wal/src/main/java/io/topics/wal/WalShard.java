@@ -46,6 +46,7 @@ final class WalShard implements AutoCloseable {
     private final AtomicLong forces = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong rotations = new AtomicLong();
+    private final AtomicLong queuedBytes = new AtomicLong();
     private long queueDepthPeak;
 
     // writer thread only
@@ -92,6 +93,7 @@ final class WalShard implements AutoCloseable {
             }
             Frame frame = new Frame(lsns.getAndIncrement(), type, flags, topicId, seq, ts, payload);
             queue.add(new Pending(frame, ack, done));
+            queuedBytes.addAndGet(frame.encodedSize());
             queueDepthPeak = Math.max(queueDepthPeak, queue.size());
             queued.signal();
         } finally {
@@ -105,6 +107,12 @@ final class WalShard implements AutoCloseable {
 
     IOException failure() {
         return failure.get();
+    }
+
+    /** Whether {@code bytes} more may be queued; an empty queue always takes one frame. */
+    boolean hasRoom(long bytes) {
+        long q = queuedBytes.get();
+        return q == 0 || q + bytes <= options.maxQueuedBytes();
     }
 
     void addStats(long[] into) {
@@ -158,8 +166,13 @@ final class WalShard implements AutoCloseable {
             if (round.isEmpty()) {
                 backgroundForce();
             } else {
+                long roundBytes = 0;
+                for (Pending p : round) {
+                    roundBytes += p.frame.encodedSize();
+                }
                 write(round);
                 round.clear();
+                queuedBytes.addAndGet(-roundBytes);
             }
         }
         closeFile();

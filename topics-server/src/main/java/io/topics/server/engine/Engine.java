@@ -33,6 +33,7 @@ public final class Engine {
     /** Seqs an unlogged (ephemeral) topic reserves per forced reservation frame. */
     static final long RESERVE_BLOCK = 100_000;
     private static final long DRAIN_TIMEOUT_MS = 10_000;
+    private static final long RETRY_AFTER_MS = 50;
 
     private final InstantSource clock;
     private final EngineLimits limits;
@@ -44,6 +45,7 @@ public final class Engine {
     private final AtomicLong topicIds = new AtomicLong();
     private final LongAdder totalBytes = new LongAdder();
     private final LongAdder appendedRecords = new LongAdder();
+    private final LongAdder throttled = new LongAdder();
     private volatile int topicCount;
     /** Topics by id while the journal is replayed; null afterwards. */
     private Map<Long, Topic> replaying;
@@ -183,6 +185,12 @@ public final class Engine {
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
+                if (payload != null && !awaitRoom(t.id, payload.remaining(), batch.disableBackpressure())) {
+                    // the WAL is behind: shed load now rather than queue without bound
+                    throttled.increment();
+                    throw new TopicsException(ErrorCode.THROTTLED, "the write-ahead log is behind; retry shortly",
+                            Map.of("limit", "wal_queue", "retry_after_ms", RETRY_AFTER_MS));
+                }
                 t.log.fill(batch, now);
                 long bytes = batch.payloadBytes();
                 int count = batch.size();
@@ -484,9 +492,37 @@ public final class Engine {
                 Map.of("reason", "storage_failed"));
     }
 
+    /** Writes refused with 429 because the journal's queue was full. */
+    public long throttledWrites() {
+        return throttled.sum();
+    }
+
     /** True once the journal failed: writes answer 503 until a restart. */
     public boolean refusingWrites() {
         return journal.refusing();
+    }
+
+    /**
+     * Whether the journal can take the batch: at once, or, for a client that disabled
+     * backpressure, within a bounded wait (the queue drains without this topic's lock).
+     */
+    private boolean awaitRoom(long topicId, long bytes, boolean wait) {
+        if (journal.hasRoom(topicId, bytes)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + (wait ? DRAIN_TIMEOUT_MS * 1_000_000 : 0);
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            if (journal.hasRoom(topicId, bytes)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits until every filled slot of {@code t} is published. Caller holds the topic lock. */

@@ -27,6 +27,9 @@ public interface Journal {
     /** True when writes cannot be accepted (a failed or closed journal). */
     boolean refusing();
 
+    /** Whether a batch of {@code payloadBytes} for the topic fits the journal's bounded queue now. */
+    boolean hasRoom(long topicId, long payloadBytes);
+
     /** Keeps nothing: every change is "committed" at once. For in-memory engines and benchmarks. */
     Journal NONE = new Journal() {
         private final CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
@@ -59,6 +62,11 @@ public interface Journal {
         @Override
         public boolean refusing() {
             return false;
+        }
+
+        @Override
+        public boolean hasRoom(long topicId, long payloadBytes) {
+            return true;
         }
     };
 }

@@ -54,6 +54,12 @@ public final class WalJournal implements Journal {
         return w == null || w.failed();
     }
 
+    @Override
+    public boolean hasRoom(long topicId, long payloadBytes) {
+        Wal w = wal;
+        return w == null || w.hasRoom(topicId, payloadBytes);
+    }
+
     private CompletableFuture<Void> frame(FrameType type, long topicId, long seq, long ts, ByteBuffer payload,
                                           AckPoint ack) {
         Wal w = wal;

@@ -22,6 +22,7 @@ public final class WriteBatch {
     private String idempotencyKey;
     private Boolean create;
     private ConfigPatch createConfig;
+    private boolean disableBackpressure;
 
     public WriteBatch(int expectedRecords, int expectedBytes) {
         int n = Math.max(1, expectedRecords);
@@ -110,6 +111,16 @@ public final class WriteBatch {
 
     public ConfigPatch createConfig() {
         return createConfig;
+    }
+
+    /** The client asked to wait out a busy WAL instead of getting {@code 429} at once. */
+    public WriteBatch disableBackpressure(boolean disable) {
+        this.disableBackpressure = disable;
+        return this;
+    }
+
+    public boolean disableBackpressure() {
+        return disableBackpressure;
     }
 
     byte[] bytes() {

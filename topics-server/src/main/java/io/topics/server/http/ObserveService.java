@@ -114,13 +114,13 @@ final class ObserveService {
         b.append("# HELP topics_recovery_progress Log replay progress, 0 to 1.\n# TYPE topics_recovery_progress gauge\n")
                 .append("topics_recovery_progress ").append(state.recoveryProgress()).append('\n');
         gauge(b, "topics_uptime_ms", "Milliseconds since start.", uptimeMs());
-        walSeries(b, wal.get());
+        walSeries(b, wal.get(), engine.throttledWrites());
         topicSeries(b, s);
         ex.sendText("text/plain; version=0.0.4; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The WAL's counters and force latencies; absent until recovery opened the WAL. */
-    private static void walSeries(StringBuilder b, Wal wal) {
+    private static void walSeries(StringBuilder b, Wal wal, long engineThrottled) {
         if (wal == null) {
             return;
         }
@@ -132,6 +132,8 @@ final class ObserveService {
         counter(b, "topics_wal_rotations_total", "WAL file rotations.", w.rotations());
         gauge(b, "topics_wal_queue_depth", "Frames queued for the WAL writers.", w.queueDepth());
         gauge(b, "topics_wal_queue_depth_peak", "Most frames ever queued on one shard.", w.queueDepthPeak());
+        counter(b, "topics_wal_submit_full_total", "Writes answered 429 because the WAL queue was full.",
+                engineThrottled);
         gauge(b, "topics_wal_read_only", "1 after a WAL write or force failed: writes are refused until restart.",
                 w.failed() ? 1 : 0);
         ForceLatency latency = wal.forceLatency();

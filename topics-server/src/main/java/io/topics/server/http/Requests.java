@@ -52,7 +52,7 @@ public final class Requests {
                     case "idempotency_key" -> key = idempotencyKey(Json.string(p, "idempotency_key"));
                     case "create" -> batch.create(Json.bool(p, "create"));
                     case "config" -> batch.createConfig(config(p, "config"));
-                    case "disable_backpressure" -> Json.bool(p, "disable_backpressure");
+                    case "disable_backpressure" -> batch.disableBackpressure(Json.bool(p, "disable_backpressure"));
                     default -> p.skipChildren();
                 }
             }

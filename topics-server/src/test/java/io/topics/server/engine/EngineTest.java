@@ -392,6 +392,68 @@ class EngineTest {
     }
 
     @Test
+    void aFullJournalQueueAnswers429AndAppendsNothing() {
+        java.util.concurrent.atomic.AtomicBoolean room = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Journal full = new Journal() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> append(long topicId, long firstSeq, long ts,
+                    java.nio.ByteBuffer records, io.topics.api.spi.durability.AckPoint ack) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> topicCreated(long topicId, long ts, java.nio.ByteBuffer b) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> topicConfigured(long topicId, long ts, java.nio.ByteBuffer b) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> topicDeleted(long topicId, long ts) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public boolean refusing() {
+                return false;
+            }
+
+            @Override
+            public boolean hasRoom(long topicId, long payloadBytes) {
+                return room.get();
+            }
+        };
+        Engine e = new Engine(clock, EngineLimits.DEFAULTS, DurableEngineTest.CLASSES, full);
+        e.append("t", batch("1"));
+        room.set(false);
+        TopicsException busy = assertThrows(TopicsException.class, () -> e.append("t", batch("2")));
+        assertEquals(ErrorCode.THROTTLED, busy.code());
+        assertEquals("wal_queue", busy.detail().get("limit"));
+        assertTrue(((Number) busy.detail().get("retry_after_ms")).longValue() > 0);
+        assertEquals(1, e.state("t", false).headSeq(), "nothing of the refused write is visible");
+        assertEquals(1, e.throttledWrites());
+        // a client that disabled backpressure waits for room instead
+        java.util.concurrent.CompletableFuture<AppendResult> patient = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> e.append("t", batch("2").disableBackpressure(true)));
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException ex) {
+            throw new AssertionError(ex);
+        }
+        assertFalse(patient.isDone(), "it waits while the queue is full");
+        room.set(true);
+        assertEquals(2, patient.join().firstSeq(), "the refused write used no seq");
+    }
+
+    @Test
     void invalidNamesAreRejected() {
         for (String bad : new String[] {"", "-x", "a b", "x".repeat(256), "a/b", "é"}) {
             assertEquals(ErrorCode.INVALID_REQUEST,
