@@ -1,6 +1,5 @@
 package io.topics.wal;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -226,102 +225,6 @@ class WalTest {
             for (int i = 1; i < buckets.length; i++) {
                 assertTrue(buckets[i] >= buckets[i - 1], "cumulative buckets");
             }
-        }
-    }
-
-    @Test
-    void aShardsQueueIsBoundedWhileItsForceIsSlow() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Storage slow = new Storage() {
-            @Override
-            public io.topics.api.storage.StorageFile open(Path file, boolean create) throws IOException {
-                io.topics.api.storage.StorageFile f = fs.open(file, create);
-                return new io.topics.api.storage.StorageFile() {
-                    @Override
-                    public int read(ByteBuffer dst, long position) throws IOException {
-                        return f.read(dst, position);
-                    }
-
-                    @Override
-                    public void write(ByteBuffer src, long position) throws IOException {
-                        f.write(src, position);
-                    }
-
-                    @Override
-                    public long size() throws IOException {
-                        return f.size();
-                    }
-
-                    @Override
-                    public void truncate(long size) throws IOException {
-                        f.truncate(size);
-                    }
-
-                    @Override
-                    public void force() throws IOException {
-                        try {
-                            release.await(10, TimeUnit.SECONDS); // a disk that cannot keep up
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        f.force();
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        f.close();
-                    }
-                };
-            }
-
-            @Override
-            public boolean exists(Path path) {
-                return fs.exists(path);
-            }
-
-            @Override
-            public List<Path> list(Path d) throws IOException {
-                return fs.list(d);
-            }
-
-            @Override
-            public void createDirectories(Path d) throws IOException {
-                fs.createDirectories(d);
-            }
-
-            @Override
-            public void rename(Path from, Path to) throws IOException {
-                fs.rename(from, to);
-            }
-
-            @Override
-            public void delete(Path file) throws IOException {
-                fs.delete(file);
-            }
-
-            @Override
-            public void forceDirectory(Path d) throws IOException {
-                fs.forceDirectory(d);
-            }
-        };
-        WalOptions tight = new WalOptions(1, 1 << 20, false, 60_000, 1000);
-        try (Wal wal = Wal.start(slow, dir, tight, 0, CLOCK)) {
-            assertTrue(wal.hasRoom(1, 5000), "an empty queue takes even a large frame");
-            List<CompletableFuture<Void>> acks = new ArrayList<>();
-            int queued = 0;
-            while (wal.hasRoom(1, 200) && queued < 100) {
-                acks.add(wal.append(FrameType.APPEND, 0, 1, queued, 0, text("x".repeat(200)), AckPoint.FORCED));
-                queued++;
-            }
-            assertTrue(queued < 100, "the bound stops the queue: " + queued + " frames");
-            assertFalse(wal.hasRoom(1, 200));
-            release.countDown();
-            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!wal.hasRoom(1, 200) && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertTrue(wal.hasRoom(1, 200), "written rounds free their room");
         }
     }
 
