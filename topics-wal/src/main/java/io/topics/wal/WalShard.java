@@ -166,31 +166,34 @@ final class WalShard implements AutoCloseable {
             if (round.isEmpty()) {
                 backgroundForce();
             } else {
-                long roundBytes = 0;
-                for (Pending p : round) {
-                    roundBytes += p.frame.encodedSize();
-                }
                 write(round);
                 round.clear();
-                queuedBytes.addAndGet(-roundBytes);
             }
         }
         closeFile();
     }
 
     private void write(ArrayList<Pending> round) {
+        int bytes = 0;
+        boolean force = false;
+        for (Pending p : round) {
+            bytes += p.frame.encodedSize();
+            force |= p.ack == AckPoint.FORCED;
+        }
+        try {
+            writeOrFail(round, bytes, force);
+        } finally {
+            queuedBytes.addAndGet(-bytes); // written or failed, the round no longer waits in memory
+        }
+    }
+
+    private void writeOrFail(ArrayList<Pending> round, int bytes, boolean force) {
         IOException failed = failure.get();
         if (failed != null) {
             failAll(round, failed);
             return;
         }
         try {
-            int bytes = 0;
-            boolean force = false;
-            for (Pending p : round) {
-                bytes += p.frame.encodedSize();
-                force |= p.ack == AckPoint.FORCED;
-            }
             ensureFile(bytes, round.get(0).frame.lsn());
             if (buf.capacity() < bytes) {
                 buf = ByteBuffer.allocateDirect(Math.max(bytes, buf.capacity() * 2));
