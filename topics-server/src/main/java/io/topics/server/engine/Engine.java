@@ -419,6 +419,11 @@ public final class Engine {
                         long recordsAppended, List<TopicInfo> perTopic, boolean perTopicTruncated) {
     }
 
+    /** Whether a topic of that name exists now. */
+    public boolean exists(String name) {
+        return topics.containsKey(name);
+    }
+
     public int topicCount() {
         return topicCount;
     }

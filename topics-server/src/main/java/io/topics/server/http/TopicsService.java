@@ -104,7 +104,7 @@ final class TopicsService {
         String topic = ex.name("topic");
         Exchange.Body body = ex.body();
         WriteBatch batch = requests.write(body.bytes(), body.length(), ex.header("Idempotency-Key"));
-        if (batch.createConfig() != null && !ex.principal().has(Scope.ADMIN) && !exists(topic)) {
+        if (batch.createConfig() != null && !ex.principal().has(Scope.ADMIN) && !engine.exists(topic)) {
             throw new TopicsException(ErrorCode.FORBIDDEN, "creating a topic with config needs the admin scope");
         }
         AppendResult r = engine.append(topic, batch);
@@ -125,15 +125,6 @@ final class TopicsService {
         Wire.diffTail(out, r);
         ex.recordsScanned(r.scanned());
         ex.send(200, out);
-    }
-
-    private boolean exists(String topic) {
-        try {
-            engine.state(topic, false);
-            return true;
-        } catch (TopicsException e) {
-            return false;
-        }
     }
 
     private static int pageSize(String v) {
