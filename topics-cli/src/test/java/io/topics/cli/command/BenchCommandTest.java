@@ -124,6 +124,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void aRunLongerThanASecondShowsAProgressLine() {
+        Cli.Run run = cli.run("bench", "write", "--duration", "1500ms", "--batch", "5", "--concurrency", "2");
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().contains("\rwrite "), "a progress line rewritten in place: " + run.err());
+        assertTrue(run.err().contains("records/s") && run.err().contains("p99"), run.err());
+    }
+
+    @Test
     void benchReadFillsTheTopicThenReadsItBack() {
         Cli.Run run = cli.run("bench", "read", "--count", "200", "--batch", "25", "--concurrency", "3");
 
