@@ -1,8 +1,12 @@
 /**
- * Immutable segment files, checkpointing from the WAL to segments, and snapshots. The formats
- * land with the durable storage engine; until then topics keep their records in the server's
- * in-memory tail.
+ * Immutable segment files (sealed runs of one topic's records with a sparse seq index and
+ * block checksums) and snapshot files with an atomic swap. The server's engine decides what
+ * to seal and what a snapshot holds; this module owns the formats and the file-system order
+ * that keeps them crash-safe. All I/O goes through the {@link io.topics.api.storage.Storage}
+ * seam.
  */
 module io.topics.segments {
-    requires io.topics.api;
+    requires transitive io.topics.api;
+
+    exports io.topics.segments;
 }

@@ -1,0 +1,264 @@
+package io.topics.segments;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import io.topics.api.storage.Storage;
+import io.topics.api.storage.StorageFile;
+
+/**
+ * A sealed segment file. Opening it checks the header, the footer and the index against what
+ * the engine remembered ({@link SegmentInfo}); reading checks each block's checksum, so damage
+ * is always an exception, never fewer records. Thread-safe: every {@link Cursor} opens the file
+ * for itself, and the index is read once.
+ */
+public final class Segment {
+    private final Storage fs;
+    private final Path file;
+    private final SegmentInfo info;
+    private volatile Index index; // read on first use: recovery touches no segment bytes
+
+    private record Index(long[] firstSeq, long[] offset, int[] length, int[] crc) {
+    }
+
+    private Segment(Storage fs, Path file, SegmentInfo info) {
+        this.fs = fs;
+        this.file = file;
+        this.info = info;
+    }
+
+    /** A segment in {@code dir} the engine knows by {@code info}; nothing is read yet. */
+    public static Segment of(Storage fs, Path dir, SegmentInfo info) {
+        return new Segment(fs, dir.resolve(SegmentFormat.name(info.firstSeq(), SegmentFormat.SUFFIX)), info);
+    }
+
+    public SegmentInfo info() {
+        return info;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The sealed segment files in {@code dir}, by first seq. */
+    public static List<Path> list(Storage fs, Path dir) throws IOException {
+        return fs.list(dir).stream().filter(p -> SegmentFormat.number(p, SegmentFormat.SUFFIX) >= 0).toList();
+    }
+
+    /** Whether {@code file} is a leftover of a seal that never finished. */
+    public static boolean isTemporary(Path file) {
+        return file.getFileName().toString().endsWith(SegmentFormat.TEMP_SUFFIX);
+    }
+
+    /** Reads and checks the header, footer and index now (recovery calls it for every segment it keeps). */
+    public void verify() throws IOException {
+        index();
+    }
+
+    private Index index() throws IOException {
+        Index i = index;
+        if (i == null) {
+            synchronized (this) {
+                i = index;
+                if (i == null) {
+                    i = readIndex();
+                    index = i;
+                }
+            }
+        }
+        return i;
+    }
+
+    private Index readIndex() throws IOException {
+        if (!fs.exists(file)) {
+            throw new SegmentCorruptionException(file, "missing");
+        }
+        try (StorageFile f = fs.open(file, false)) {
+            long size = f.size();
+            if (size != info.fileBytes()) {
+                throw new SegmentCorruptionException(file, size + " bytes, expected " + info.fileBytes());
+            }
+            if (size < SegmentFormat.HEADER_BYTES + SegmentFormat.FOOTER_BYTES) {
+                throw new SegmentCorruptionException(file, "too short: " + size + " bytes");
+            }
+            ByteBuffer h = SegmentFormat.readFully(f, 0, SegmentFormat.HEADER_BYTES);
+            if (h.getInt(0) != SegmentFormat.MAGIC || h.getShort(4) != SegmentFormat.VERSION
+                    || h.getInt(24) != SegmentFormat.crc(h, 0, 24) || h.getLong(16) != info.firstSeq()) {
+                throw new SegmentCorruptionException(file, "bad header");
+            }
+            ByteBuffer t = SegmentFormat.readFully(f, size - SegmentFormat.FOOTER_BYTES, SegmentFormat.FOOTER_BYTES);
+            if (t.getInt(48) != SegmentFormat.FOOTER_MAGIC || t.getInt(44) != SegmentFormat.crc(t, 0, 44)) {
+                throw new SegmentCorruptionException(file, "bad footer");
+            }
+            long indexOffset = t.getLong(0);
+            int blocks = t.getInt(8);
+            if (t.getInt(12) != info.count() || t.getLong(16) != info.firstSeq() || t.getLong(24) != info.lastSeq()
+                    || t.getLong(32) != info.payloadBytes() || blocks <= 0
+                    || indexOffset + (long) blocks * SegmentFormat.INDEX_ENTRY_BYTES + SegmentFormat.FOOTER_BYTES != size) {
+                throw new SegmentCorruptionException(file, "footer disagrees with the snapshot");
+            }
+            ByteBuffer x = SegmentFormat.readFully(f, indexOffset, blocks * SegmentFormat.INDEX_ENTRY_BYTES);
+            if (SegmentFormat.crc(x, 0, x.limit()) != t.getInt(40)) {
+                throw new SegmentCorruptionException(file, "index checksum mismatch");
+            }
+            Index i = new Index(new long[blocks], new long[blocks], new int[blocks], new int[blocks]);
+            long expectOffset = SegmentFormat.HEADER_BYTES;
+            for (int b = 0; b < blocks; b++) {
+                int at = b * SegmentFormat.INDEX_ENTRY_BYTES;
+                i.firstSeq[b] = x.getLong(at);
+                i.offset[b] = x.getLong(at + 8);
+                i.length[b] = x.getInt(at + 16);
+                i.crc[b] = x.getInt(at + 24);
+                if (i.offset[b] != expectOffset || i.length[b] <= 0) {
+                    throw new SegmentCorruptionException(file, "index entry " + b + " out of place");
+                }
+                expectOffset += i.length[b];
+            }
+            if (expectOffset != indexOffset) {
+                throw new SegmentCorruptionException(file, "blocks do not end at the index");
+            }
+            return i;
+        }
+    }
+
+    /** A cursor on the first record with a seq above {@code afterSeq}. Close it. */
+    public Cursor cursor(long afterSeq) throws IOException {
+        Index i = index();
+        int b = Arrays.binarySearch(i.firstSeq, afterSeq + 1);
+        b = b >= 0 ? b : Math.max(0, -b - 2);
+        Cursor c = new Cursor(fs.open(file, false), i, b);
+        try {
+            while (c.next()) {
+                if (c.seq > afterSeq) {
+                    c.pending = true;
+                    return c;
+                }
+            }
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Walks records in seq order, block by block. After {@link #next()} returned true, the
+     * accessors describe the current record; {@link #buffer()} is valid until the next call.
+     */
+    public final class Cursor implements AutoCloseable {
+        private final StorageFile f;
+        private final Index i;
+        private int nextBlock;
+        private ByteBuffer block = ByteBuffer.allocate(0);
+        private boolean pending; // positioned by cursor(): the next next() returns the current record
+        private long seq;
+        private long ts;
+        private int dataOffset;
+        private int dataLength;
+        private int metaLength;
+        private String tag;
+        private String node;
+
+        private Cursor(StorageFile f, Index i, int block) {
+            this.f = f;
+            this.i = i;
+            this.nextBlock = block;
+        }
+
+        /** Moves to the next record; false past the last one. */
+        public boolean next() throws IOException {
+            if (pending) {
+                pending = false;
+                return true;
+            }
+            if (!block.hasRemaining()) {
+                if (nextBlock >= i.firstSeq.length) {
+                    return false;
+                }
+                loadBlock(nextBlock++);
+            }
+            ByteBuffer b = block;
+            int p = b.position();
+            if (b.remaining() < SegmentFormat.RECORD_FIXED_BYTES) {
+                throw new SegmentCorruptionException(file, "record cut at block end");
+            }
+            seq = b.getLong(p);
+            ts = b.getLong(p + 8);
+            dataLength = b.getInt(p + 16);
+            metaLength = b.getInt(p + 20);
+            int tagLength = b.getShort(p + 24) & 0xFFFF;
+            int nodeLength = b.getShort(p + 26) & 0xFFFF;
+            dataOffset = p + SegmentFormat.RECORD_FIXED_BYTES;
+            long end = (long) dataOffset + dataLength + metaLength + (tagLength == SegmentFormat.NO_STRING ? 0 : tagLength)
+                    + (nodeLength == SegmentFormat.NO_STRING ? 0 : nodeLength);
+            if (dataLength < 0 || metaLength < 0 || end > b.limit()) {
+                throw new SegmentCorruptionException(file, "record at seq " + seq + " runs past its block");
+            }
+            int at = dataOffset + dataLength + metaLength;
+            tag = string(b, at, tagLength);
+            at += tagLength == SegmentFormat.NO_STRING ? 0 : tagLength;
+            node = string(b, at, nodeLength);
+            b.position((int) end);
+            return true;
+        }
+
+        private void loadBlock(int n) throws IOException {
+            block = SegmentFormat.readFully(f, i.offset[n], i.length[n]);
+            if (block.limit() != i.length[n] || SegmentFormat.crc(block, 0, block.limit()) != i.crc[n]) {
+                throw new SegmentCorruptionException(file, "block " + n + " checksum mismatch");
+            }
+        }
+
+        private String string(ByteBuffer b, int at, int len) {
+            if (len == SegmentFormat.NO_STRING) {
+                return null;
+            }
+            byte[] s = new byte[len];
+            b.get(at, s);
+            return new String(s, StandardCharsets.UTF_8);
+        }
+
+        public long seq() {
+            return seq;
+        }
+
+        public long ts() {
+            return ts;
+        }
+
+        /** The current block: data at {@link #dataOffset()}, meta right after it. */
+        public ByteBuffer buffer() {
+            return block;
+        }
+
+        public int dataOffset() {
+            return dataOffset;
+        }
+
+        public int dataLength() {
+            return dataLength;
+        }
+
+        public int metaLength() {
+            return metaLength;
+        }
+
+        public String tag() {
+            return tag;
+        }
+
+        public String node() {
+            return node;
+        }
+
+        @Override
+        public void close() throws IOException {
+            f.close();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.topics.segments;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import io.topics.api.storage.StorageFile;
+
+/**
+ * The segment file layout, little-endian (docs/STORAGE.md has the table):
+ *
+ * <pre>
+ * header  32 B   magic "TSEG", version u16, 0 u16, topic id i64, first seq i64, CRC32C of bytes 0..23 i32, 0 i32
+ * blocks         records back to back; a block is the unit of the index and of the checksum
+ *   record       seq i64, ts i64, data length i32, meta length i32, tag length u16, node length u16
+ *                (0xFFFF = absent), data, meta, tag UTF-8, node UTF-8
+ * index          per block: first seq i64, offset i64, length i32, records i32, CRC32C of the block i32
+ * footer  52 B   index offset i64, blocks i32, records i32, first seq i64, last seq i64,
+ *                payload bytes i64, CRC32C of the index i32, CRC32C of the footer so far i32, magic "TSGF"
+ * </pre>
+ */
+final class SegmentFormat {
+    static final int MAGIC = 0x47455354; // "TSEG" read little-endian
+    static final int FOOTER_MAGIC = 0x46475354; // "TSGF"
+    static final short VERSION = 1;
+    static final int HEADER_BYTES = 32;
+    static final int FOOTER_BYTES = 52;
+    static final int INDEX_ENTRY_BYTES = 28;
+    static final int RECORD_FIXED_BYTES = 28;
+    static final int NO_STRING = 0xFFFF;
+    /** Blocks close at this size, so a read of old data touches a few pages, not the file. */
+    static final int BLOCK_TARGET_BYTES = 32 << 10;
+    static final String SUFFIX = ".seg";
+    static final String TEMP_SUFFIX = ".seg.tmp";
+
+    private SegmentFormat() {
+    }
+
+    /** Segment and snapshot files are named by a zero-padded number, so names sort like numbers. */
+    static String name(long n, String suffix) {
+        return String.format("%020d", n) + suffix;
+    }
+
+    /** The number a file's name carries before {@code suffix}, or -1 when it is not such a name. */
+    static long number(Path file, String suffix) {
+        String n = file.getFileName().toString();
+        if (!n.endsWith(suffix) || n.length() != 20 + suffix.length()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(n, 0, 20, 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Reads up to {@code n} bytes from {@code at}; fewer only at the end of the file. */
+    static ByteBuffer readFully(StorageFile f, long at, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        long p = at;
+        while (b.hasRemaining()) {
+            int r = f.read(b, p);
+            if (r < 0) {
+                break;
+            }
+            p += r;
+        }
+        return b.flip();
+    }
+
+    static int crc(ByteBuffer b, int from, int to) {
+        CRC32C c = new CRC32C();
+        c.update(b.duplicate().limit(to).position(from));
+        return (int) c.getValue();
+    }
+}
