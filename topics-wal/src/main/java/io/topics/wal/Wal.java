@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,12 +21,16 @@ import io.topics.api.storage.Storage;
  * <p>Start it after {@link WalReplay} has read what is on disk, with the lsn replay returned.
  */
 public final class Wal implements AutoCloseable {
+    private final Storage fs;
+    private final Path walDir;
     private final WalShard[] shards;
     private final AtomicLong lsns;
 
     private final ForceLatency forceLatency;
 
-    private Wal(WalShard[] shards, long nextLsn, ForceLatency forceLatency) {
+    private Wal(Storage fs, Path walDir, WalShard[] shards, long nextLsn, ForceLatency forceLatency) {
+        this.fs = fs;
+        this.walDir = walDir;
         this.shards = shards;
         this.lsns = new AtomicLong(nextLsn);
         this.forceLatency = forceLatency;
@@ -40,7 +45,7 @@ public final class Wal implements AutoCloseable {
         for (int i = 0; i < shards.length; i++) {
             shards[i] = new WalShard(i, fs, walDir, options, clock, failure, forceLatency);
         }
-        return new Wal(shards, nextLsn, forceLatency);
+        return new Wal(fs, walDir, shards, nextLsn, forceLatency);
     }
 
     /**
@@ -100,6 +105,38 @@ public final class Wal implements AutoCloseable {
     /** How long forces took, over every shard. */
     public ForceLatency forceLatency() {
         return forceLatency;
+    }
+
+    /**
+     * Deletes WAL files that hold only frames below {@code lsn}: a checkpoint made them
+     * redundant. Every shard directory found counts, also those of an earlier, larger shard
+     * count. A shard's newest file is never deleted, so replay always finds where each shard
+     * ended. Returns the number of files deleted.
+     */
+    public int truncateBefore(long lsn) throws IOException {
+        return truncateBefore(fs, walDir, lsn);
+    }
+
+    /** {@link #truncateBefore(long)} for a WAL that is not running. */
+    public static int truncateBefore(Storage fs, Path walDir, long lsn) throws IOException {
+        int deleted = 0;
+        for (Path dir : fs.list(walDir)) {
+            if (!dir.getFileName().toString().startsWith(WalFiles.SHARD_PREFIX)) {
+                continue;
+            }
+            List<Path> files = fs.list(dir).stream().filter(p -> WalFiles.firstLsn(p) >= 0).toList();
+            int n = 0;
+            // file i holds lsns below the first lsn of file i + 1
+            while (n + 1 < files.size() && WalFiles.firstLsn(files.get(n + 1)) <= lsn) {
+                fs.delete(files.get(n));
+                n++;
+            }
+            if (n > 0) {
+                fs.forceDirectory(dir);
+                deleted += n;
+            }
+        }
+        return deleted;
     }
 
     /** Writes and forces whatever is queued, then stops every shard. */

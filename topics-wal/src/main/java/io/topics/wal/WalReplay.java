@@ -42,13 +42,23 @@ public final class WalReplay {
      */
     public static Result replay(Storage fs, Path walDir, Consumer<Frame> sink, DoubleConsumer progress)
             throws IOException {
+        return replay(fs, walDir, Long.MIN_VALUE, sink, progress);
+    }
+
+    /**
+     * Like {@link #replay(Storage, Path, Consumer, DoubleConsumer)}, but files holding only
+     * frames below {@code fromLsn} (a checkpoint covers them) are not read at all; frames below
+     * it in the files that are read are still delivered.
+     */
+    public static Result replay(Storage fs, Path walDir, long fromLsn, Consumer<Frame> sink, DoubleConsumer progress)
+            throws IOException {
         List<String> truncated = new ArrayList<>();
         PriorityQueue<ShardReader> heads = new PriorityQueue<>((a, b) -> Long.compare(a.frame.lsn(), b.frame.lsn()));
         List<ShardReader> readers = new ArrayList<>();
         try {
             for (Path dir : fs.list(walDir)) {
                 if (dir.getFileName().toString().startsWith(WalFiles.SHARD_PREFIX)) {
-                    ShardReader r = new ShardReader(fs, dir, truncated);
+                    ShardReader r = new ShardReader(fs, dir, fromLsn, truncated);
                     readers.add(r);
                     if (r.advance()) {
                         heads.add(r);
@@ -115,15 +125,22 @@ public final class WalReplay {
         private long windowStart;
         Frame frame;
 
-        ShardReader(Storage fs, Path dir, List<String> truncated) throws IOException {
+        ShardReader(Storage fs, Path dir, long fromLsn, List<String> truncated) throws IOException {
             this.fs = fs;
             this.truncated = truncated;
             for (Path p : fs.list(dir)) {
                 if (WalFiles.firstLsn(p) >= 0) {
                     files.add(p);
-                    try (StorageFile f = fs.open(p, false)) {
-                        totalBytes += f.size();
-                    }
+                }
+            }
+            // file i holds lsns below the first lsn of file i + 1
+            while (files.size() > 1 && WalFiles.firstLsn(files.get(1)) <= fromLsn) {
+                maxFileLsn = Math.max(maxFileLsn, WalFiles.firstLsn(files.get(1)) - 1);
+                files.remove(0);
+            }
+            for (Path p : files) {
+                try (StorageFile f = fs.open(p, false)) {
+                    totalBytes += f.size();
                 }
             }
         }

@@ -48,6 +48,11 @@ public final class Codec {
         return out.flip();
     }
 
+    /** The number of records in a records payload. */
+    public static int recordCount(ByteBuffer in) {
+        return in.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
     /** Decodes a records payload back into a batch. */
     public static WriteBatch records(ByteBuffer in) {
         ByteBuffer p = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -132,15 +137,15 @@ public final class Codec {
         return (byte) (b ? 1 : 0);
     }
 
-    private static byte[] utf8(String s) {
+    static byte[] utf8(String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static int len(byte[] b) {
+    static int len(byte[] b) {
         return b == null ? 0 : b.length;
     }
 
-    private static void putString(ByteBuffer out, byte[] s) {
+    static void putString(ByteBuffer out, byte[] s) {
         if (s == null) {
             out.putShort((short) NULL_STRING);
         } else {
@@ -148,7 +153,7 @@ public final class Codec {
         }
     }
 
-    private static String getString(ByteBuffer p) {
+    static String getString(ByteBuffer p) {
         int n = p.getShort() & 0xFFFF;
         if (n == NULL_STRING) {
             return null;

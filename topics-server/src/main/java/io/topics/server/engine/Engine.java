@@ -23,6 +23,7 @@ import io.topics.api.TopicsException;
 import io.topics.api.spi.durability.AckPoint;
 import io.topics.api.spi.durability.DurabilityClassProvider;
 import io.topics.wal.Frame;
+import io.topics.wal.FrameType;
 
 /**
  * The topic registry and the write and read paths, free of any HTTP type. Thread-safe:
@@ -44,11 +45,18 @@ public final class Engine {
     private final ReentrantLock registryLock = new ReentrantLock();
     private final AtomicLong topicIds = new AtomicLong();
     private final LongAdder totalBytes = new LongAdder();
+    /** Payload bytes held in memory: unsealed tails and ephemeral topics. */
+    private final LongAdder memoryBytes = new LongAdder();
     private final LongAdder appendedRecords = new LongAdder();
     private final LongAdder throttled = new LongAdder();
     private volatile int topicCount;
     /** Topics by id while the journal is replayed; null afterwards. */
     private Map<Long, Topic> replaying;
+    /** Recovery from a snapshot: frames below replayFrom are covered, and so are non-append frames below snapshotLsn. */
+    private long replayFrom = Long.MIN_VALUE;
+    private long snapshotLsn = Long.MIN_VALUE;
+    /** Seals and snapshots; null for an engine that keeps everything in memory. */
+    private volatile Checkpoints checkpoints;
 
     /**
      * @param classes the durability classes by name ({@code disk} and {@code fsync} required)
@@ -123,6 +131,7 @@ public final class Engine {
                     DurabilityClassProvider to = classOf(next);
                     if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
                         awaitCommitted(t); // publishes must stay in seq order across a class switch
+                        t.log.breakChunk();
                     }
                     commit(journal.topicConfigured(t.id, clock.millis(), Codec.config(next)));
                     t.config(next);
@@ -191,15 +200,23 @@ public final class Engine {
                     throw new TopicsException(ErrorCode.THROTTLED, "the write-ahead log is behind; retry shortly",
                             Map.of("limit", "wal_queue", "retry_after_ms", RETRY_AFTER_MS));
                 }
-                t.log.fill(batch, now);
+                t.log.fill(batch, now, journal.nextLsn()); // read before the frame is queued: a lower bound
+                if (payload != null) {
+                    t.loggedThrough = last;
+                }
                 long bytes = batch.payloadBytes();
                 int count = batch.size();
                 Topic target = t;
                 Runnable publish = () -> {
                     target.log.publish(last, bytes, count);
                     totalBytes.add(bytes);
+                    memoryBytes.add(bytes);
                     appendedRecords.add(count);
                     target.signal.fire();
+                    Checkpoints c = checkpoints;
+                    if (c != null) {
+                        c.published(target);
+                    }
                 };
                 if (payload == null) {
                     publish.run();
@@ -312,7 +329,12 @@ public final class Engine {
                 topics.remove(name);
                 topicCount--;
                 totalBytes.add(-t.log.bytes());
+                memoryBytes.add(-t.log.memoryBytes());
                 t.retire();
+                Checkpoints c = checkpoints;
+                if (c != null) {
+                    c.retired(t.id);
+                }
                 return true;
             } finally {
                 t.lock.unlock();
@@ -335,6 +357,9 @@ public final class Engine {
             }
         }
         topicIds.accumulateAndGet(f.topicId(), Math::max);
+        if (f.lsn() < replayFrom || (f.lsn() < snapshotLsn && f.type() != FrameType.APPEND)) {
+            return; // the snapshot holds this change already
+        }
         Topic t = replaying.get(f.topicId());
         switch (f.type()) {
             case TOPIC_CREATE -> {
@@ -360,6 +385,7 @@ public final class Engine {
                 if (t != null && topics.remove(t.name, t)) {
                     topicCount--;
                     totalBytes.add(-t.log.bytes());
+                    memoryBytes.add(-t.log.memoryBytes());
                     replaying.remove(f.topicId());
                 }
             }
@@ -373,10 +399,16 @@ public final class Engine {
                     // a jump is seqs an unlogged class handed out before a switch to a logged one
                     t.log.skipTo(f.seq());
                     WriteBatch b = Codec.records(f.payload());
-                    t.log.fill(b, f.ts());
+                    t.log.fill(b, f.ts(), f.lsn());
                     t.log.publish(t.log.filled(), b.payloadBytes(), b.size());
+                    t.loggedThrough = t.log.filled();
                     t.wrote(f.ts());
                     totalBytes.add(b.payloadBytes());
+                    memoryBytes.add(b.payloadBytes());
+                } else if (t != null && f.seq() + Codec.recordCount(f.payload()) - 1 > t.log.filled()) {
+                    // seals end on batch boundaries, so a frame is either sealed whole or not at all
+                    throw new IllegalStateException("WAL frame at lsn " + f.lsn() + " (topic " + t.name + ", seq "
+                            + f.seq() + ") straddles the sealed seq " + t.log.filled());
                 }
             }
         }
@@ -388,6 +420,90 @@ public final class Engine {
             t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
         }
         replaying = null;
+        replayFrom = Long.MIN_VALUE;
+        snapshotLsn = Long.MIN_VALUE;
+    }
+
+    /**
+     * Recovery step one, before any {@link #replay}: the state a snapshot taken at
+     * {@code lsn} holds. {@code segments} opens a topic's sealed segments.
+     */
+    void restore(EngineSnapshot snap, long lsn, java.util.function.Function<EngineSnapshot.TopicState,
+            io.topics.segments.Segment[]> segments) {
+        if (!topics.isEmpty() || replaying != null) {
+            throw new IllegalStateException("restore runs first, on an empty engine");
+        }
+        topicIds.accumulateAndGet(snap.lastTopicId(), Math::max);
+        for (EngineSnapshot.TopicState s : snap.topics()) {
+            Topic t = new Topic(s.name(), s.id(), s.config());
+            t.log.restore(segments.apply(s), s.sealedThrough());
+            t.reserved = s.reserved();
+            t.loggedThrough = s.sealedThrough();
+            if (s.lastWriteTs() != Topic.NEVER) {
+                t.wrote(s.lastWriteTs());
+            }
+            topics.put(s.name(), t);
+            topicCount++;
+            totalBytes.add(t.log.bytes());
+        }
+        replayFrom = snap.replayFrom();
+        snapshotLsn = lsn;
+    }
+
+    /**
+     * The state as of the journal position this returns with, for a snapshot. Holding the
+     * registry lock and then each topic's lock means every create, delete, config change and
+     * reservation journaled below that position is in the state (each holds its lock from its
+     * frame to its effect); later ones may be too, which replay tolerates.
+     */
+    Captured capture() {
+        registryLock.lock();
+        try {
+            long lsn = journal.nextLsn();
+            long replay = lsn;
+            List<EngineSnapshot.TopicState> states = new ArrayList<>(topics.size());
+            for (Topic t : topics.values()) {
+                t.lock.lock();
+                try {
+                    List<io.topics.segments.SegmentInfo> segs = new ArrayList<>();
+                    for (io.topics.segments.Segment seg : t.log.segments()) {
+                        segs.add(seg.info());
+                    }
+                    replay = Math.min(replay, t.log.unsealedMinLsn(t.loggedThrough));
+                    states.add(new EngineSnapshot.TopicState(t.id, t.name, t.config(), t.log.sealedThrough(),
+                            t.reserved, t.lastWriteTs(), segs));
+                } finally {
+                    t.lock.unlock();
+                }
+            }
+            return new Captured(lsn, new EngineSnapshot(replay, topicIds.get(), states));
+        } finally {
+            registryLock.unlock();
+        }
+    }
+
+    /** A snapshot's state and the journal position it was taken at. */
+    record Captured(long lsn, EngineSnapshot state) {
+    }
+
+    /** The live topic instances, for checkpoints. */
+    Iterable<Topic> topics() {
+        return topics.values();
+    }
+
+    /** Attaches the checkpoints that seal this engine's records; once, before it serves. */
+    void checkpoints(Checkpoints c) {
+        this.checkpoints = c;
+    }
+
+    /** Seals released {@code bytes} from memory. */
+    void releasedMemory(long bytes) {
+        memoryBytes.add(-bytes);
+    }
+
+    /** Payload bytes held in memory now. */
+    public long memoryBytes() {
+        return memoryBytes.sum();
     }
 
     /** Process-wide figures for health and metrics; walks every topic. */
@@ -552,6 +668,16 @@ public final class Engine {
         if (max > 0 && totalBytes.sum() + adding > max) {
             throw new TopicsException(ErrorCode.THROTTLED, "the server holds its maximum of live bytes (" + max + ")",
                     Map.of("limit", "max_total_bytes", "max", max));
+        }
+        long memory = limits.maxMemoryBytes();
+        if (memory > 0 && memoryBytes.sum() + adding > memory) {
+            throttled.increment();
+            Checkpoints c = checkpoints;
+            if (c != null) {
+                c.wake();
+            }
+            throw new TopicsException(ErrorCode.THROTTLED, "the server holds its maximum of unsealed bytes in memory ("
+                    + memory + "); retry shortly", Map.of("limit", "memory", "max", memory, "retry_after_ms", RETRY_AFTER_MS));
         }
     }
 }

@@ -30,6 +30,12 @@ public interface Journal {
     /** Whether a batch of {@code payloadBytes} for the topic fits the journal's bounded queue now. */
     boolean hasRoom(long topicId, long payloadBytes);
 
+    /** A position at or below the lsn of the next change journaled: where a checkpoint says replay starts. */
+    long nextLsn();
+
+    /** Drops journal files holding only changes below {@code lsn}, which a checkpoint has made redundant. */
+    void truncateBefore(long lsn) throws java.io.IOException;
+
     /** Keeps nothing: every change is "committed" at once. For in-memory engines and benchmarks. */
     Journal NONE = new Journal() {
         private final CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
@@ -67,6 +73,15 @@ public interface Journal {
         @Override
         public boolean hasRoom(long topicId, long payloadBytes) {
             return true;
+        }
+
+        @Override
+        public long nextLsn() {
+            return 0;
+        }
+
+        @Override
+        public void truncateBefore(long lsn) {
         }
     };
 }

@@ -1,9 +1,12 @@
 package io.topics.server.engine;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.topics.api.ErrorCode;
 import io.topics.api.TopicConfig;
+import io.topics.api.TopicsException;
 
 /**
  * One instance of a named topic: its config, its records and its writer lock. Deleting a
@@ -32,6 +35,8 @@ final class Topic {
     private IdempotencyWindow idempotency; // guarded by lock, created on first keyed write
     /** Seqs up to here were reserved in the journal (unlogged classes); guarded by lock. */
     long reserved;
+    /** The highest seq written through the journal: checkpoints seal up to here. Written under lock. */
+    volatile long loggedThrough;
 
     Topic(String name, long id, TopicConfig config) {
         this.name = name;
@@ -68,6 +73,10 @@ final class Topic {
 
     void wrote(long now) {
         lastWriteTs = now;
+    }
+
+    long lastWriteTs() {
+        return lastWriteTs;
     }
 
     void touched(long now) {
@@ -111,7 +120,14 @@ final class Topic {
             from = earliest - 1;
         }
         Set<String> hidden = config.dedupeNode() ? q.nodes() : Set.of();
-        TopicLog.ReadResult r = log.read(from, q, hidden, out);
+        TopicLog.ReadResult r;
+        try {
+            r = log.read(from, q, hidden, out);
+        } catch (java.io.IOException e) {
+            // corruption is said, never served as a shorter log (reliability invariant 6)
+            throw new TopicsException(ErrorCode.INTERNAL, "topic \"" + name + "\": a sealed segment cannot be read: "
+                    + e.getMessage(), Map.of("reason", "segment_unreadable", "topic", name));
+        }
         long readEarliest = log.count() == 0 ? r.head() + 1 : log.firstSeq();
         return new DiffResult(name, r.records(), r.lastExamined(), r.head(), readEarliest, tombstone, r.scanned());
     }

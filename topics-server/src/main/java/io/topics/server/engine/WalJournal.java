@@ -60,6 +60,20 @@ public final class WalJournal implements Journal {
         return w == null || w.hasRoom(topicId, payloadBytes);
     }
 
+    @Override
+    public long nextLsn() {
+        Wal w = wal;
+        return w == null ? 0 : w.nextLsn();
+    }
+
+    @Override
+    public void truncateBefore(long lsn) throws java.io.IOException {
+        Wal w = wal;
+        if (w != null) {
+            w.truncateBefore(lsn);
+        }
+    }
+
     private CompletableFuture<Void> frame(FrameType type, long topicId, long seq, long ts, ByteBuffer payload,
                                           AckPoint ack) {
         Wal w = wal;

@@ -4,6 +4,8 @@ import java.time.InstantSource;
 
 import dagger.Module;
 import dagger.Provides;
+import io.topics.api.storage.RealStorage;
+import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.EngineLimits;
 import io.topics.server.engine.WalJournal;
@@ -14,15 +16,22 @@ final class EngineModule {
     private EngineModule() {
     }
 
-    /** The share of the JVM's memory that live payloads may fill while records are held in memory. */
+    /** The share of the JVM's memory that payloads held in memory may fill. */
     static final double IN_MEMORY_SHARE = 0.4;
 
     @Provides
     @Singleton
     static Engine engine(ServerConfig config, InstantSource clock, PluginRegistry plugins, WalJournal journal) {
         EngineLimits limits = config.engineLimits();
-        long maxBytes = inMemoryCap(limits.maxTotalBytes(), Runtime.getRuntime().maxMemory());
-        return new Engine(clock, new EngineLimits(limits.maxTopics(), maxBytes), plugins.durabilityClasses(), journal);
+        long memory = inMemoryCap(Runtime.getRuntime().maxMemory());
+        return new Engine(clock, new EngineLimits(limits.maxTopics(), limits.maxTotalBytes(), memory),
+                plugins.durabilityClasses(), journal);
+    }
+
+    @Provides
+    @Singleton
+    static Checkpoints checkpoints(ServerConfig config, InstantSource clock, Engine engine, WalJournal journal) {
+        return new Checkpoints(engine, journal, RealStorage.INSTANCE, config.dataDir(), config.checkpoints(), clock);
     }
 
     @Provides
@@ -32,12 +41,11 @@ final class EngineModule {
     }
 
     /**
-     * Records live in memory (payloads off-heap, whose limit defaults to the heap's), so live
-     * bytes are capped below what the JVM can hold even when {@code TOPICS_MAX_TOTAL_BYTES} is 0:
-     * a full server answers {@code 429}, never an out-of-memory {@code 500}.
+     * Unsealed tails and ephemeral topics live in memory, so the bytes held there are capped
+     * below what the JVM can hold: a server whose checkpoints fall behind answers {@code 429},
+     * never an out-of-memory {@code 500}.
      */
-    static long inMemoryCap(long configured, long jvmMaxMemory) {
-        long ceiling = (long) (jvmMaxMemory * IN_MEMORY_SHARE);
-        return configured > 0 ? Math.min(configured, ceiling) : ceiling;
+    static long inMemoryCap(long jvmMaxMemory) {
+        return (long) (jvmMaxMemory * IN_MEMORY_SHARE);
     }
 }

@@ -5,6 +5,7 @@ import java.time.InstantSource;
 import dagger.BindsInstance;
 import dagger.Component;
 import io.helidon.webserver.WebServer;
+import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
 import io.topics.server.http.ServerState;
@@ -17,6 +18,8 @@ interface ServerComponent {
     Engine engine();
 
     WalJournal journal();
+
+    Checkpoints checkpoints();
 
     ServerState state();
 

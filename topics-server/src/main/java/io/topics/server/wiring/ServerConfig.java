@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.topics.server.engine.CheckpointPolicy;
 import io.topics.server.engine.EngineLimits;
 import io.topics.server.http.ProtocolLimits;
 
@@ -17,7 +18,8 @@ import io.topics.server.http.ProtocolLimits;
  */
 public record ServerConfig(String host, int port, Path portFile, Path dataDir, String logLevel, Path pluginsDir,
                            String authProvider, boolean allowInsecureNoAuth, boolean healthAuth, int walShards,
-                           ProtocolLimits protocolLimits, EngineLimits engineLimits, Map<String, String> settings) {
+                           ProtocolLimits protocolLimits, EngineLimits engineLimits, CheckpointPolicy checkpoints,
+                           Map<String, String> settings) {
 
     /** Every setting the server reads; an unknown launcher flag is refused. */
     static final Set<String> KNOWN = new TreeSet<>(Set.of(
@@ -29,7 +31,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "TOPICS_MAX_INFLIGHT_PER_KEY", "TOPICS_MAX_WATCH_TOPICS",
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
-            "TOPICS_HOT_RETAIN_BYTES"));
+            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES"));
 
     public ServerConfig {
         settings = Map.copyOf(settings);
@@ -89,6 +91,13 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize());
         EngineLimits engine = new EngineLimits(number(s, "TOPICS_MAX_TOPICS", EngineLimits.DEFAULTS.maxTopics()),
                 number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()));
+        CheckpointPolicy cd = CheckpointPolicy.DEFAULTS;
+        CheckpointPolicy checkpoints = new CheckpointPolicy(
+                positive(s, "TOPICS_SEGMENT_MAX_EVENTS", cd.segmentMaxEvents()),
+                positive(s, "TOPICS_SEGMENT_MAX_BYTES", cd.segmentMaxBytes()),
+                number(s, "TOPICS_SEGMENT_MAX_AGE_MS", cd.segmentMaxAgeMs()),
+                positive(s, "TOPICS_MEMORY_TAIL_BYTES", cd.memoryTailBytes()),
+                cd.snapshotIntervalMs());
         String keys = s.get("TOPICS_API_KEYS");
         String auth = s.getOrDefault("TOPICS_AUTH", keys == null || keys.isBlank() ? "none" : "bearer");
         String plugins = s.get("TOPICS_PLUGINS_DIR");
@@ -96,7 +105,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
         return new ServerConfig(host, port, portFile == null || portFile.isEmpty() ? null : Path.of(portFile),
                 Path.of(s.getOrDefault("TOPICS_DATA_DIR", "./topics-data")), s.getOrDefault("TOPICS_LOG", "info"),
                 plugins == null || plugins.isEmpty() ? null : Path.of(plugins), auth,
-                flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), walShards(s), limits, engine, s);
+                flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), walShards(s), limits, engine, checkpoints, s);
     }
 
     /** {@code TOPICS_WAL_SHARDS}: default min(cores, 8); 1 to 8. */
@@ -130,6 +139,14 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be an integer, got \"" + v + "\"");
         }
+    }
+
+    private static long positive(Map<String, String> s, String key, long dflt) {
+        long n = number(s, key, dflt);
+        if (n == 0) {
+            throw new IllegalArgumentException(key + " must be at least 1");
+        }
+        return n;
     }
 
     private static long unlimitedIfZero(long v) {

@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import io.helidon.webserver.WebServer;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.api.storage.RealStorage;
+import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.wal.Wal;
 import io.topics.wal.WalOptions;
@@ -41,23 +42,31 @@ public final class TopicsServer implements AutoCloseable {
         this.wal = wal;
     }
 
-    /** Replays the WAL into the engine and opens it for writing after the last frame. */
+    /**
+     * Loads the newest snapshot, replays the WAL after it into the engine, removes orphan
+     * segments, and opens the WAL for writing after the last frame.
+     */
     private static Wal recover(ServerConfig config, InstantSource clock, ServerComponent component) throws IOException {
         Path walDir = config.dataDir().resolve("wal");
         long t0 = System.nanoTime();
         Engine engine = component.engine();
-        WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, walDir, engine::replay,
+        Checkpoints checkpoints = component.checkpoints();
+        Checkpoints.Restored snap = checkpoints.restore();
+        snap.problems().forEach(p -> LOG.severe(() -> "damaged snapshot: " + p));
+        WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, walDir, checkpoints.replayFrom(), engine::replay,
                 component.state()::recoveryProgress);
         engine.recovered();
         for (String cut : r.truncated()) {
             LOG.warning(() -> "WAL torn tail cut: " + cut);
         }
-        LOG.info(() -> "recovered " + r.frames() + " WAL frames, " + engine.topicCount() + " topics in "
+        checkpoints.recovered().forEach(p -> LOG.severe(() -> "damaged segment: " + p));
+        LOG.info(() -> "recovered " + (snap.snapshotLsn() < 0 ? "without a snapshot" : "snapshot " + snap.snapshotLsn())
+                + " and " + r.frames() + " WAL frames, " + engine.topicCount() + " topics in "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
         WalOptions d = WalOptions.defaults();
         return Wal.start(RealStorage.INSTANCE, walDir,
                 new WalOptions(config.walShards(), d.fileBytes(), d.preallocate(), d.backgroundForceMs()),
-                r.nextLsn(), clock);
+                Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);
     }
 
     public static TopicsServer start(ServerConfig config, InstantSource clock) throws IOException {
@@ -85,6 +94,7 @@ public final class TopicsServer implements AutoCloseable {
                 throw e;
             }
             component.journal().attach(wal);
+            component.checkpoints().start();
             component.state().recoveryProgress(1.0);
             component.state().ready();
             return new TopicsServer(component, server, lock, wal);
@@ -102,13 +112,21 @@ public final class TopicsServer implements AutoCloseable {
         return component.engine();
     }
 
-    /** Stops taking work (503 shutting_down), stops the listener and releases the data dir. */
+    /**
+     * Stops taking work (503 shutting_down), stops the listener, writes the final checkpoint
+     * (every tail sealed, a snapshot) so the next start replays almost nothing, and releases
+     * the data dir.
+     */
     @Override
     public void close() throws IOException {
         component.state().draining();
         try {
             webServer.stop();
-            wal.close(); // writes and forces whatever is queued
+            try {
+                component.checkpoints().close();
+            } finally {
+                wal.close(); // writes and forces whatever is queued
+            }
         } finally {
             lock.close();
         }

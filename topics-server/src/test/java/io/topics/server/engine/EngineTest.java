@@ -392,6 +392,20 @@ class EngineTest {
     }
 
     @Test
+    void maxMemoryBytesThrottlesWritesWithARetryHint() {
+        Engine small = new Engine(clock, new EngineLimits(0, 0, 10), CLASSES);
+        small.append("a", batch("12345"));
+        TopicsException e = assertThrows(TopicsException.class, () -> small.append("a", batch("123456")));
+        assertEquals(ErrorCode.THROTTLED, e.code());
+        assertEquals("memory", e.detail().get("limit"));
+        assertTrue(((Number) e.detail().get("retry_after_ms")).longValue() > 0);
+        assertEquals(1, small.state("a", false).headSeq());
+        assertEquals(5, small.memoryBytes());
+        small.deleteTopic("a", false);
+        assertEquals(0, small.memoryBytes(), "a deleted topic gives its memory back");
+    }
+
+    @Test
     void aFullJournalQueueAnswers429AndAppendsNothing() {
         java.util.concurrent.atomic.AtomicBoolean room = new java.util.concurrent.atomic.AtomicBoolean(true);
         Journal full = new Journal() {
@@ -429,6 +443,15 @@ class EngineTest {
             @Override
             public boolean hasRoom(long topicId, long payloadBytes) {
                 return room.get();
+            }
+
+            @Override
+            public long nextLsn() {
+                return 0;
+            }
+
+            @Override
+            public void truncateBefore(long lsn) {
             }
         };
         Engine e = new Engine(clock, EngineLimits.DEFAULTS, DurableEngineTest.CLASSES, full);

@@ -1,0 +1,90 @@
+package io.topics.server.engine;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.topics.api.TopicConfig;
+import io.topics.segments.SegmentInfo;
+
+/**
+ * What a snapshot holds: every topic with its config, its sealed segments and the seqs it must
+ * never hand out again, as of a WAL position. Records newer than a topic's
+ * {@code sealedThrough} are not in it: they are replayed from the WAL, from {@code replayFrom}.
+ *
+ * <pre>
+ * snapshot := version:u8(1) replayFrom:i64 lastTopicId:i64 topics:u32 topic*
+ * topic    := id:i64 createLen:u32 create sealedThrough:i64 reserved:i64 lastWriteTs:i64
+ *             segments:u32 { firstSeq:i64 lastSeq:i64 count:i64 payloadBytes:i64 fileBytes:i64 }*
+ * </pre>
+ * ({@code create} is the {@link Codec#create} format: the name and the config.)
+ *
+ * @param replayFrom  the lowest lsn recovery must replay; frames below it are all covered
+ * @param lastTopicId the highest topic id ever handed out
+ */
+record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics) {
+    private static final byte VERSION = 1;
+
+    /** One topic instance in a snapshot. */
+    record TopicState(long id, String name, TopicConfig config, long sealedThrough, long reserved, long lastWriteTs,
+                      List<SegmentInfo> segments) {
+    }
+
+    ByteBuffer encode() {
+        List<ByteBuffer> creates = new ArrayList<>(topics.size());
+        long size = 1 + 8 + 8 + 4;
+        for (TopicState t : topics) {
+            ByteBuffer c = Codec.create(t.name, t.config);
+            creates.add(c);
+            size += 8 + 4 + c.remaining() + 24 + 4 + 40L * t.segments.size();
+        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(VERSION).putLong(replayFrom).putLong(lastTopicId).putInt(topics.size());
+        for (int i = 0; i < topics.size(); i++) {
+            TopicState t = topics.get(i);
+            ByteBuffer c = creates.get(i);
+            out.putLong(t.id).putInt(c.remaining()).put(c).putLong(t.sealedThrough).putLong(t.reserved)
+                    .putLong(t.lastWriteTs).putInt(t.segments.size());
+            for (SegmentInfo s : t.segments) {
+                out.putLong(s.firstSeq()).putLong(s.lastSeq()).putLong(s.count()).putLong(s.payloadBytes())
+                        .putLong(s.fileBytes());
+            }
+        }
+        return out.flip();
+    }
+
+    /** @throws IllegalArgumentException when the payload is not a snapshot this version can read */
+    static EngineSnapshot decode(ByteBuffer in) {
+        ByteBuffer p = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            byte version = p.get();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unknown snapshot format version " + version);
+            }
+            long replayFrom = p.getLong();
+            long lastTopicId = p.getLong();
+            int n = p.getInt();
+            List<TopicState> topics = new ArrayList<>(Math.min(n, 1 << 16));
+            for (int i = 0; i < n; i++) {
+                long id = p.getLong();
+                int createLen = p.getInt();
+                ByteBuffer c = p.slice(p.position(), createLen).order(ByteOrder.LITTLE_ENDIAN);
+                p.position(p.position() + c.remaining());
+                long sealedThrough = p.getLong();
+                long reserved = p.getLong();
+                long lastWriteTs = p.getLong();
+                int segs = p.getInt();
+                List<SegmentInfo> segments = new ArrayList<>(Math.min(segs, 1 << 16));
+                for (int s = 0; s < segs; s++) {
+                    segments.add(new SegmentInfo(p.getLong(), p.getLong(), p.getLong(), p.getLong(), p.getLong()));
+                }
+                topics.add(new TopicState(id, Codec.createName(c), Codec.createConfig(c), sealedThrough, reserved,
+                        lastWriteTs, segments));
+            }
+            return new EngineSnapshot(replayFrom, lastTopicId, topics);
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("snapshot payload is cut short", e);
+        }
+    }
+}
