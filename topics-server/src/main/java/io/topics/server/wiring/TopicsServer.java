@@ -13,11 +13,10 @@ import java.util.logging.Logger;
 import io.helidon.webserver.WebServer;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.api.storage.RealStorage;
-import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
+import io.topics.server.engine.Recovery;
 import io.topics.wal.Wal;
 import io.topics.wal.WalOptions;
-import io.topics.wal.WalReplay;
 
 /**
  * A running server: data-dir lock, plugins, the Dagger-assembled engine and Helidon server, the
@@ -42,31 +41,19 @@ public final class TopicsServer implements AutoCloseable {
         this.wal = wal;
     }
 
-    /**
-     * Loads the newest snapshot, replays the WAL after it into the engine, removes orphan
-     * segments, and opens the WAL for writing after the last frame.
-     */
+    /** Recovers the engine from the data directory and opens the WAL for writing. */
     private static Wal recover(ServerConfig config, InstantSource clock, ServerComponent component) throws IOException {
-        Path walDir = config.dataDir().resolve("wal");
         long t0 = System.nanoTime();
-        Engine engine = component.engine();
-        Checkpoints checkpoints = component.checkpoints();
-        Checkpoints.Restored snap = checkpoints.restore();
-        snap.problems().forEach(p -> LOG.severe(() -> "damaged snapshot: " + p));
-        WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, walDir, checkpoints.replayFrom(), engine::replay,
-                component.state()::recoveryProgress);
-        engine.recovered();
-        for (String cut : r.truncated()) {
-            LOG.warning(() -> "WAL torn tail cut: " + cut);
-        }
-        checkpoints.recovered().forEach(p -> LOG.severe(() -> "damaged segment: " + p));
-        LOG.info(() -> "recovered " + (snap.snapshotLsn() < 0 ? "without a snapshot" : "snapshot " + snap.snapshotLsn())
-                + " and " + r.frames() + " WAL frames, " + engine.topicCount() + " topics in "
-                + (System.nanoTime() - t0) / 1_000_000 + " ms");
         WalOptions d = WalOptions.defaults();
-        return Wal.start(RealStorage.INSTANCE, walDir,
-                new WalOptions(config.walShards(), d.fileBytes(), d.preallocate(), d.backgroundForceMs()),
-                Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);
+        Recovery.Result r = Recovery.run(RealStorage.INSTANCE, config.dataDir(), component.engine(),
+                component.checkpoints(), component.journal(),
+                new WalOptions(config.walShards(), d.fileBytes(), d.preallocate(), d.backgroundForceMs()), clock,
+                component.state()::recoveryProgress);
+        r.problems().forEach(p -> LOG.warning(p));
+        LOG.info(() -> "recovered " + (r.snapshotLsn() < 0 ? "without a snapshot" : "from snapshot " + r.snapshotLsn())
+                + " and " + r.frames() + " WAL frames, " + component.engine().topicCount() + " topics in "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return r.wal();
     }
 
     public static TopicsServer start(ServerConfig config, InstantSource clock) throws IOException {
@@ -93,7 +80,6 @@ public final class TopicsServer implements AutoCloseable {
                 server.stop();
                 throw e;
             }
-            component.journal().attach(wal);
             component.checkpoints().start();
             component.state().recoveryProgress(1.0);
             component.state().ready();

@@ -1,0 +1,46 @@
+package io.topics.server.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.DoubleConsumer;
+
+import io.topics.api.storage.Storage;
+import io.topics.wal.Wal;
+import io.topics.wal.WalOptions;
+import io.topics.wal.WalReplay;
+
+/**
+ * Brings an empty engine back to the state on disk, in the one order that is safe: the newest
+ * valid snapshot, then the WAL after it (its torn tails cut), then orphan segments removed, and
+ * only then the WAL opened for new writes after the last frame.
+ */
+public final class Recovery {
+    private Recovery() {
+    }
+
+    /**
+     * @param snapshotLsn where the loaded snapshot stands, -1 without one
+     * @param frames      WAL frames read
+     * @param problems    what was found damaged or cut, one line each (never silent)
+     */
+    public record Result(Wal wal, long snapshotLsn, long frames, List<String> problems) {
+    }
+
+    public static Result run(Storage fs, Path dataDir, Engine engine, Checkpoints checkpoints, WalJournal journal,
+                             WalOptions options, InstantSource clock, DoubleConsumer progress) throws IOException {
+        Path walDir = dataDir.resolve("wal");
+        List<String> problems = new ArrayList<>();
+        Checkpoints.Restored snap = checkpoints.restore();
+        snap.problems().forEach(p -> problems.add("damaged snapshot: " + p));
+        WalReplay.Result r = WalReplay.replay(fs, walDir, checkpoints.replayFrom(), engine::replay, progress);
+        engine.recovered();
+        r.truncated().forEach(cut -> problems.add("WAL torn tail cut: " + cut));
+        checkpoints.recovered().forEach(p -> problems.add("damaged segment: " + p));
+        Wal wal = Wal.start(fs, walDir, options, Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);
+        journal.attach(wal);
+        return new Result(wal, snap.snapshotLsn(), r.frames(), problems);
+    }
+}

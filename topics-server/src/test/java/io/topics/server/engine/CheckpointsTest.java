@@ -1,0 +1,354 @@
+package io.topics.server.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+import io.topics.api.storage.RealStorage;
+import io.topics.api.storage.Storage;
+import io.topics.wal.WalOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Seals, snapshots and WAL truncation, and recovery from them, on the real file system. */
+class CheckpointsTest {
+    static final CheckpointPolicy SMALL = new CheckpointPolicy(10, 1 << 20, 0, 1 << 20, 0);
+
+    @TempDir
+    Path dir;
+    final TestingClock clock = new TestingClock(1_700_000_000_000L);
+    final Storage fs = RealStorage.INSTANCE;
+    CheckpointPolicy policy = SMALL;
+    Node node;
+
+    /** One engine over the data directory, recovered from whatever is on disk. */
+    final class Node {
+        final Engine engine;
+        final Checkpoints checkpoints;
+        final Recovery.Result recovery;
+
+        Node() throws IOException {
+            WalJournal journal = new WalJournal();
+            engine = new Engine(clock, EngineLimits.DEFAULTS, DurableEngineTest.CLASSES, journal);
+            checkpoints = new Checkpoints(engine, journal, fs, dir, policy, clock);
+            recovery = Recovery.run(fs, dir, engine, checkpoints, journal, new WalOptions(2, 1 << 16, false, 1000),
+                    clock, p -> { });
+        }
+
+        /** A clean stop: final checkpoint, then the WAL closes. */
+        void shutdown() throws IOException {
+            try {
+                checkpoints.close();
+            } finally {
+                recovery.wal().close();
+            }
+        }
+
+        /** What a killed process leaves: every written frame, no final checkpoint. */
+        void kill() {
+            recovery.wal().close();
+        }
+    }
+
+    Node open() throws IOException {
+        node = new Node();
+        return node;
+    }
+
+    /** A node with one topic of class {@code cls} holding {@code batches} batches of {@code perBatch} records. */
+    Node openWith(String topic, String cls, int batches, int perBatch) throws IOException {
+        Node n = open();
+        n.engine.putTopic(topic, DurableEngineTest.durability(cls));
+        write(n.engine, topic, batches, perBatch);
+        return n;
+    }
+
+    @AfterEach
+    void closeWal() {
+        if (node != null) {
+            node.kill();
+        }
+    }
+
+    static String readAll(Engine e, String topic) throws Exception {
+        StringBuilder all = new StringBuilder();
+        long cursor = 0;
+        while (true) {
+            JsonOut out = new JsonOut();
+            DiffResult r = e.diff(topic, DiffQuery.from(cursor).withLimit(7), out);
+            all.append(out).append('|');
+            if (r.records() == 0) {
+                return all.toString();
+            }
+            cursor = r.nextFromSeq();
+        }
+    }
+
+    static void write(Engine e, String topic, int batches, int perBatch) {
+        for (int b = 0; b < batches; b++) {
+            String[] data = new String[perBatch];
+            for (int i = 0; i < perBatch; i++) {
+                data[i] = "{\"b\":" + b + ",\"i\":" + i + "}";
+            }
+            WriteBatch w = EngineTest.batch(data);
+            e.append(topic, w);
+        }
+    }
+
+    List<Path> files(String sub) throws IOException {
+        Path p = dir.resolve(sub);
+        if (!Files.exists(p)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    @Test
+    void sealedRecordsReadExactlyAsBeforeAndLeaveMemory() throws Exception {
+        Node n = openWith("t", "disk", 9, 3);
+        n.engine.append("t", DurableEngineTest.tagged("{\"x\":1}", "tg", "nd", "{\"m\":2}"));
+        String before = readAll(n.engine, "t");
+        long memory = n.engine.memoryBytes();
+        n.checkpoints.runOnce();
+        assertEquals(3, files("segments").size(), "28 records in segments of at most 10: " + files("segments"));
+        assertEquals(before, readAll(n.engine, "t"), "reads cross segments and memory unchanged");
+        assertTrue(n.engine.memoryBytes() < memory, n.engine.memoryBytes() + " < " + memory);
+        JsonOut mid = new JsonOut();
+        n.engine.diff("t", DiffQuery.from(12).withLimit(3), mid);
+        assertTrue(mid.toString().startsWith("{\"$seq\":13,"), mid.toString());
+        TopicInfo info = n.engine.state("t", false);
+        assertEquals(28, info.count());
+        assertEquals(1, info.earliestSeq());
+    }
+
+    @Test
+    void aCleanRestartReplaysNothingAndKeepsEverything() throws Exception {
+        Node n = open();
+        n.engine.putTopic("d", DurableEngineTest.durability("disk"));
+        n.engine.putTopic("f", DurableEngineTest.durability("fsync"));
+        write(n.engine, "d", 20, 2);
+        write(n.engine, "f", 3, 5);
+        String d = readAll(n.engine, "d");
+        String f = readAll(n.engine, "f");
+        n.shutdown();
+        node = null;
+        Node again = open();
+        assertTrue(again.recovery.snapshotLsn() > 0);
+        assertTrue(again.recovery.problems().isEmpty(), again.recovery.problems().toString());
+        assertEquals(d, readAll(again.engine, "d"));
+        assertEquals(f, readAll(again.engine, "f"));
+        assertEquals(0, again.engine.memoryBytes(), "everything was sealed at shutdown");
+        assertEquals(41, again.engine.append("d", EngineTest.batch("1")).firstSeq());
+        assertEquals(16, again.engine.append("f", EngineTest.batch("1")).firstSeq());
+    }
+
+    @Test
+    void aKilledProcessRecoversFromTheSnapshotPlusTheWal() throws Exception {
+        Node n = openWith("t", "disk", 5, 5);
+        n.checkpoints.runOnce(); // seals 25 and snapshots
+        write(n.engine, "t", 2, 3); // only in the WAL and memory
+        String before = readAll(n.engine, "t");
+        n.kill();
+        Node again = open();
+        assertEquals(before, readAll(again.engine, "t"));
+        assertEquals(31, again.engine.state("t", false).count());
+        assertEquals(32, again.engine.append("t", EngineTest.batch("1")).firstSeq());
+    }
+
+    @Test
+    void recoveringTwiceGivesTheSameState() throws Exception {
+        Node n = openWith("t", "fsync", 7, 4);
+        n.checkpoints.runOnce();
+        write(n.engine, "t", 1, 1);
+        n.kill();
+        Node first = open();
+        String a = readAll(first.engine, "t");
+        TopicInfo ia = first.engine.state("t", false);
+        first.kill();
+        Node second = open();
+        assertEquals(a, readAll(second.engine, "t"));
+        TopicInfo ib = second.engine.state("t", false);
+        assertEquals(ia.headSeq(), ib.headSeq());
+        assertEquals(ia.count(), ib.count());
+        assertEquals(ia.bytes(), ib.bytes());
+    }
+
+    @Test
+    void theWalIsTruncatedBehindTheFallbackSnapshot() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
+        String big = "\"" + "x".repeat(2000) + "\"";
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 60; i++) {
+                n.engine.append("t", EngineTest.batch(big));
+            }
+            n.checkpoints.runOnce();
+        }
+        // 240 records of 2 KB went through 64 KB WAL files: without truncation there would be ~8 per shard
+        List<Path> wal = files("wal");
+        assertTrue(wal.size() <= 6, "WAL files left: " + wal);
+        assertEquals(2, files("snapshots").size());
+        String before = readAll(n.engine, "t");
+        n.kill();
+        assertEquals(before, readAll(open().engine, "t"));
+    }
+
+    @Test
+    void aDamagedNewestSnapshotFallsBackToTheOlderOneAndSaysSo() throws Exception {
+        Node n = openWith("t", "disk", 3, 5);
+        n.checkpoints.runOnce();
+        write(n.engine, "t", 3, 5);
+        n.checkpoints.runOnce();
+        write(n.engine, "t", 1, 2);
+        String before = readAll(n.engine, "t");
+        n.kill();
+        List<Path> snaps = files("snapshots");
+        Path newest = snaps.get(snaps.size() - 1);
+        byte[] b = Files.readAllBytes(newest);
+        b[b.length / 2] ^= 0x40;
+        Files.write(newest, b);
+        Node again = open();
+        assertEquals(before, readAll(again.engine, "t"));
+        assertTrue(again.recovery.problems().stream().anyMatch(p -> p.contains("damaged snapshot")),
+                again.recovery.problems().toString());
+    }
+
+    @Test
+    void orphansAreRemovedAtRecovery() throws Exception {
+        Node n = openWith("t", "disk", 4, 5);
+        n.shutdown();
+        List<Path> kept = files("segments");
+        Path topicDir = kept.get(0).getParent();
+        Files.writeString(topicDir.resolve("00000000000000000099.seg.tmp"), "half a seal");
+        Files.writeString(topicDir.resolve("00000000000000000500.seg"), "sealed, never in a snapshot");
+        Path ghost = dir.resolve("segments").resolve("987");
+        Files.createDirectories(ghost);
+        Files.writeString(ghost.resolve("00000000000000000001.seg"), "a deleted topic's");
+        Files.writeString(dir.resolve("snapshots").resolve("00000000000000099999.snap.tmp"), "half");
+        node = null;
+        open();
+        assertEquals(kept, files("segments"));
+        assertFalse(Files.exists(ghost));
+        assertFalse(files("snapshots").stream().anyMatch(p -> p.toString().endsWith(".tmp")));
+    }
+
+    @Test
+    void aDeletedTopicLosesItsSegmentsAndStaysDeleted() throws Exception {
+        Node n = openWith("gone", "disk", 4, 5);
+        n.checkpoints.runOnce();
+        assertFalse(files("segments").isEmpty());
+        n.engine.deleteTopic("gone", false);
+        n.checkpoints.runOnce();
+        assertTrue(files("segments").isEmpty(), files("segments").toString());
+        n.kill();
+        Node again = open();
+        assertFalse(again.engine.exists("gone"));
+    }
+
+    @Test
+    void aDamagedSegmentIsAnErrorOnReadNeverFewerRecords() throws Exception {
+        Node n = openWith("t", "disk", 4, 5);
+        n.shutdown();
+        Path seg = files("segments").get(0);
+        byte[] b = Files.readAllBytes(seg);
+        b[40] ^= 1; // inside the first block
+        Files.write(seg, b);
+        node = null;
+        Node again = open();
+        assertTrue(again.recovery.problems().isEmpty(), "header, footer and index are intact");
+        TopicsException e = assertThrows(TopicsException.class, () -> readAll(again.engine, "t"));
+        assertEquals(ErrorCode.INTERNAL, e.code());
+        assertEquals("segment_unreadable", e.detail().get("reason"));
+        assertEquals(20, again.engine.state("t", false).count());
+    }
+
+    @Test
+    void aSegmentCutShortIsReportedAtRecovery() throws Exception {
+        Node n = openWith("t", "disk", 4, 5);
+        n.shutdown();
+        Path seg = files("segments").get(0);
+        byte[] b = Files.readAllBytes(seg);
+        Files.write(seg, java.util.Arrays.copyOf(b, b.length - 5));
+        node = null;
+        Node again = open();
+        assertTrue(again.recovery.problems().stream().anyMatch(p -> p.contains("damaged segment")),
+                again.recovery.problems().toString());
+        assertThrows(TopicsException.class, () -> readAll(again.engine, "t"));
+    }
+
+    @Test
+    void memoryOverBudgetSealsTheLargestTailEarly() throws Exception {
+        policy = new CheckpointPolicy(1_000_000, 1L << 30, 0, 500, 0);
+        Node n = open();
+        n.engine.putTopic("small", DurableEngineTest.durability("disk"));
+        n.engine.putTopic("big", DurableEngineTest.durability("disk"));
+        write(n.engine, "small", 1, 1);
+        write(n.engine, "big", 10, 5);
+        n.checkpoints.runOnce();
+        assertTrue(n.engine.memoryBytes() <= 500, "memory " + n.engine.memoryBytes());
+        assertEquals(0, n.engine.state("big", false).count() - 50);
+        assertTrue(files("segments").stream().anyMatch(p -> p.getParent().getFileName().toString().equals(
+                Long.toString(topicId(n, "big")))));
+    }
+
+    @Test
+    void anOldTailIsSealedByAge() throws Exception {
+        policy = new CheckpointPolicy(1_000_000, 1L << 30, 60_000, 1L << 30, 0);
+        Node n = openWith("t", "disk", 1, 3);
+        n.checkpoints.runOnce();
+        assertTrue(files("segments").isEmpty());
+        clock.advance(60_000);
+        n.checkpoints.runOnce();
+        assertEquals(1, files("segments").size());
+    }
+
+    @Test
+    void ephemeralRecordsAreNeverSealedAndTheirSeqsStayUnused() throws Exception {
+        Node n = openWith("e", "ephemeral", 5, 5);
+        n.checkpoints.runOnce();
+        assertTrue(files("segments").isEmpty());
+        n.shutdown();
+        node = null;
+        Node again = open();
+        assertEquals(0, again.engine.state("e", false).count());
+        assertTrue(again.engine.append("e", EngineTest.batch("1")).firstSeq() > 25);
+    }
+
+    @Test
+    void switchingToEphemeralStillSealsWhatWasJournaled() throws Exception {
+        Node n = openWith("t", "disk", 2, 3);
+        n.engine.putTopic("t", DurableEngineTest.durability("ephemeral"));
+        write(n.engine, "t", 2, 3);
+        n.checkpoints.runOnce();
+        n.kill();
+        // the journaled records survive a crash even after the WAL behind them is gone
+        Node again = open();
+        assertEquals(6, again.engine.state("t", false).count());
+        again.checkpoints.runOnce();
+        again.checkpoints.runOnce();
+        again.kill();
+        assertEquals(6, open().engine.state("t", false).count());
+    }
+
+    private static long topicId(Node n, String name) {
+        for (Topic t : n.engine.topics()) {
+            if (t.name.equals(name)) {
+                return t.id;
+            }
+        }
+        throw new AssertionError(name);
+    }
+}
