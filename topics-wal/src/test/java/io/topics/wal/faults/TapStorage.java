@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
-import io.topics.wal.testing.StorageOp;
+import io.topics.testkit.storage.StorageOp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
