@@ -9,6 +9,8 @@
  * every call and flags acks not covered by a force and renames of unforced files. Stack them
  * monitor → injector → fake disk. A test library for the engine's modules (topics-wal,
  * topics-segments, topics-server) and for plugin authors who do I/O through the seam; use it with
- * test scope, never in production code.
+ * test scope, never in production code. New wrappers of the same kind extend
+ * {@link io.topics.testkit.storage.ForwardingStorage} and
+ * {@link io.topics.testkit.storage.ForwardingStorageFile} and override only the calls they watch.
  */
 package io.topics.testkit.storage;
