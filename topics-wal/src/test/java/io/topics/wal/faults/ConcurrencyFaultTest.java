@@ -4,11 +4,11 @@ import static io.topics.wal.faults.WalRig.awaitSettled;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.topics.api.spi.durability.AckPoint;
+import io.topics.testkit.storage.FaultInjector.Fault;
+import io.topics.testkit.storage.FaultInjector.Repeat;
+import io.topics.testkit.storage.StorageOp;
+import io.topics.testkit.storage.TearMode;
 import io.topics.wal.faults.WalModel.State;
-import io.topics.wal.testing.FaultInjector.Fault;
-import io.topics.wal.testing.FaultInjector.Repeat;
-import io.topics.wal.testing.StorageOp;
-import io.topics.wal.testing.TearMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.topics.api.spi.durability.AckPoint;
 import io.topics.api.storage.StorageFile;
+import io.topics.testkit.storage.OrderingMonitor.Event;
+import io.topics.testkit.storage.StorageOp;
 import io.topics.wal.FrameType;
 import io.topics.wal.WalCorruptionException;
 import io.topics.wal.WalReplay;
-import io.topics.wal.testing.OrderingMonitor.Event;
-import io.topics.wal.testing.StorageOp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 import io.topics.api.spi.durability.AckPoint;
 import io.topics.api.storage.RealStorage;
+import io.topics.testkit.storage.StorageOp;
 import io.topics.wal.FrameType;
 import io.topics.wal.Wal;
 import io.topics.wal.WalOptions;
-import io.topics.wal.testing.StorageOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

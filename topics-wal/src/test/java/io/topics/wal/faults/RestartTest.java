@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.topics.api.spi.durability.AckPoint;
+import io.topics.testkit.storage.FakeStorage;
+import io.topics.testkit.storage.TearMode;
 import io.topics.wal.FrameType;
 import io.topics.wal.faults.WalModel.Seen;
-import io.topics.wal.testing.FakeStorage;
-import io.topics.wal.testing.TearMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
-import io.topics.wal.testing.StorageOp;
+import io.topics.testkit.storage.ForwardingStorage;
+import io.topics.testkit.storage.ForwardingStorageFile;
+import io.topics.testkit.storage.StorageOp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +33,7 @@ import java.util.function.Supplier;
  *       above the monitor, which therefore does not see them.</li>
  * </ul>
  */
-final class TapStorage implements Storage {
+final class TapStorage extends ForwardingStorage {
     /** Where an attempted frame went. */
     record Loc(Path path, long end, long lsn, int size) {
     }
@@ -77,7 +79,6 @@ final class TapStorage implements Storage {
                            Supplier<? extends Throwable> error, AtomicInteger seen) {
     }
 
-    private final Storage delegate;
     private final Listener listener;
     private final List<Gate> gates = new CopyOnWriteArrayList<>();
     private final List<Failure> failures = new CopyOnWriteArrayList<>();
@@ -85,7 +86,7 @@ final class TapStorage implements Storage {
     final AtomicInteger walForces = new AtomicInteger();
 
     TapStorage(Storage delegate, Listener listener) {
-        this.delegate = requireNonNull(delegate, "delegate is null");
+        super(delegate);
         this.listener = requireNonNull(listener, "listener is null");
     }
 
@@ -152,57 +153,51 @@ final class TapStorage implements Storage {
     @Override
     public StorageFile open(Path file, boolean create) throws IOException {
         pass(StorageOp.OPEN, file);
-        return new TapFile(delegate.open(file, create), file);
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return delegate.exists(path);
+        return new TapFile(delegate().open(file, create), file);
     }
 
     @Override
     public List<Path> list(Path dir) throws IOException {
         pass(StorageOp.LIST, dir);
-        return delegate.list(dir);
+        return super.list(dir);
     }
 
     @Override
     public void createDirectories(Path dir) throws IOException {
         pass(StorageOp.CREATE_DIRECTORIES, dir);
-        delegate.createDirectories(dir);
+        super.createDirectories(dir);
     }
 
     @Override
     public void rename(Path from, Path to) throws IOException {
         pass(StorageOp.RENAME, from);
-        delegate.rename(from, to);
+        super.rename(from, to);
     }
 
     @Override
     public void delete(Path file) throws IOException {
         pass(StorageOp.DELETE, file);
-        delegate.delete(file);
+        super.delete(file);
     }
 
     @Override
     public void forceDirectory(Path dir) throws IOException {
         pass(StorageOp.FORCE_DIRECTORY, dir);
-        delegate.forceDirectory(dir);
+        super.forceDirectory(dir);
     }
 
-    private final class TapFile implements StorageFile {
-        private final StorageFile file;
+    private final class TapFile extends ForwardingStorageFile {
         private final Path path;
 
         TapFile(StorageFile file, Path path) {
-            this.file = file;
+            super(file);
             this.path = path;
         }
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
             pass(StorageOp.READ, path);
-            return file.read(dst, position);
+            return super.read(dst, position);
         }
 
         @Override
@@ -211,7 +206,7 @@ final class TapStorage implements Storage {
             if (Layout.isWalFile(path) && position >= Layout.FILE_HEADER) {
                 locate(src.duplicate().order(ByteOrder.LITTLE_ENDIAN), position);
             }
-            file.write(src, position);
+            super.write(src, position);
         }
 
         private void locate(ByteBuffer b, long position) {
@@ -232,19 +227,19 @@ final class TapStorage implements Storage {
         @Override
         public long size() throws IOException {
             pass(StorageOp.SIZE, path);
-            return file.size();
+            return super.size();
         }
 
         @Override
         public void truncate(long size) throws IOException {
             pass(StorageOp.TRUNCATE, path);
-            file.truncate(size);
+            super.truncate(size);
         }
 
         @Override
         public void force() throws IOException {
             pass(StorageOp.FORCE, path);
-            file.force();
+            super.force();
             if (Layout.isWalFile(path)) {
                 walForces.incrementAndGet();
             }
@@ -255,7 +250,7 @@ final class TapStorage implements Storage {
             try {
                 pass(StorageOp.CLOSE, path);
             } finally {
-                file.close();
+                super.close();
                 if (Layout.isSpare(path)) {
                     spareCloses.incrementAndGet();
                 }

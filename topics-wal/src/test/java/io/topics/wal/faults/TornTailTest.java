@@ -5,8 +5,8 @@ import static io.topics.wal.faults.WalRig.awaitAll;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.topics.api.spi.durability.AckPoint;
-import io.topics.wal.testing.StorageOp;
-import io.topics.wal.testing.TearMode;
+import io.topics.testkit.storage.StorageOp;
+import io.topics.testkit.storage.TearMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

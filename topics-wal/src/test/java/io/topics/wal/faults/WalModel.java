@@ -1,11 +1,11 @@
 package io.topics.wal.faults;
 
 import io.topics.api.spi.durability.AckPoint;
+import io.topics.testkit.storage.FakeStorage;
+import io.topics.testkit.storage.OrderingMonitor;
 import io.topics.wal.Frame;
 import io.topics.wal.FrameType;
 import io.topics.wal.Wal;
-import io.topics.wal.testing.FakeStorage;
-import io.topics.wal.testing.OrderingMonitor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

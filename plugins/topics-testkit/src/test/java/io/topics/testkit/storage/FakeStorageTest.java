@@ -1,4 +1,4 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,4 +1,4 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
 import static java.util.Objects.requireNonNull;
 
@@ -19,7 +19,7 @@ import java.util.List;
  * (always releases the delegate's handle first). Rules and the crash point may be changed at any
  * time, from any thread.
  */
-public final class FaultInjector implements Storage {
+public final class FaultInjector extends ForwardingStorage {
     /** What a failed call does. */
     public enum Fault {
         /** {@code IOException("Input/output error")}. */
@@ -40,7 +40,6 @@ public final class FaultInjector implements Storage {
         ALWAYS
     }
 
-    private final Storage delegate;
     // All guarded by this.
     private final List<Rule> rules = new ArrayList<>();
     private final long[] callsByOp = new long[StorageOp.values().length];
@@ -49,7 +48,7 @@ public final class FaultInjector implements Storage {
     private boolean crashed;
 
     public FaultInjector(Storage delegate) {
-        this.delegate = requireNonNull(delegate, "delegate is null");
+        super(delegate);
     }
 
     /** Fails the {@code n}th call (1-based) of kind {@code op}, and with ALWAYS every later one. */
@@ -105,43 +104,43 @@ public final class FaultInjector implements Storage {
     @Override
     public StorageFile open(Path file, boolean create) throws IOException {
         throwIf(enter(StorageOp.OPEN, file));
-        return new InjectedFile(delegate.open(file, create), file);
+        return new InjectedFile(delegate().open(file, create), file);
     }
 
     /** An injected fault makes this return false, as {@code Files.exists} does on an I/O error. */
     @Override
     public boolean exists(Path path) {
-        return enter(StorageOp.EXISTS, path) == null && delegate.exists(path);
+        return enter(StorageOp.EXISTS, path) == null && super.exists(path);
     }
 
     @Override
     public List<Path> list(Path dir) throws IOException {
         throwIf(enter(StorageOp.LIST, dir));
-        return delegate.list(dir);
+        return super.list(dir);
     }
 
     @Override
     public void createDirectories(Path dir) throws IOException {
         throwIf(enter(StorageOp.CREATE_DIRECTORIES, dir));
-        delegate.createDirectories(dir);
+        super.createDirectories(dir);
     }
 
     @Override
     public void rename(Path from, Path to) throws IOException {
         throwIf(enter(StorageOp.RENAME, from));
-        delegate.rename(from, to);
+        super.rename(from, to);
     }
 
     @Override
     public void delete(Path file) throws IOException {
         throwIf(enter(StorageOp.DELETE, file));
-        delegate.delete(file);
+        super.delete(file);
     }
 
     @Override
     public void forceDirectory(Path dir) throws IOException {
         throwIf(enter(StorageOp.FORCE_DIRECTORY, dir));
-        delegate.forceDirectory(dir);
+        super.forceDirectory(dir);
     }
 
     private synchronized FaultInjector addRule(Rule rule) {
@@ -190,19 +189,18 @@ public final class FaultInjector implements Storage {
         }
     }
 
-    private final class InjectedFile implements StorageFile {
-        private final StorageFile file;
+    private final class InjectedFile extends ForwardingStorageFile {
         private final Path path;
 
         InjectedFile(StorageFile file, Path path) {
-            this.file = file;
+            super(file);
             this.path = path;
         }
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
             throwIf(enter(StorageOp.READ, path));
-            return file.read(dst, position);
+            return super.read(dst, position);
         }
 
         @Override
@@ -210,30 +208,30 @@ public final class FaultInjector implements Storage {
             Fault fault = enter(StorageOp.WRITE, path);
             if (fault == Fault.SHORT_WRITE) {
                 int half = src.remaining() / 2;
-                file.write(src.slice(src.position(), half), position);
+                super.write(src.slice(src.position(), half), position);
                 src.position(src.position() + half);
                 throw new IOException("No space left on device");
             }
             throwIf(fault);
-            file.write(src, position);
+            super.write(src, position);
         }
 
         @Override
         public long size() throws IOException {
             throwIf(enter(StorageOp.SIZE, path));
-            return file.size();
+            return super.size();
         }
 
         @Override
         public void truncate(long size) throws IOException {
             throwIf(enter(StorageOp.TRUNCATE, path));
-            file.truncate(size);
+            super.truncate(size);
         }
 
         @Override
         public void force() throws IOException {
             throwIf(enter(StorageOp.FORCE, path));
-            file.force();
+            super.force();
         }
 
         // A failing close(2) still releases the descriptor, so the delegate is always closed.
@@ -243,10 +241,10 @@ public final class FaultInjector implements Storage {
             try {
                 fault = enter(StorageOp.CLOSE, path);
             } catch (SimulatedCrash crash) {
-                file.close();
+                super.close();
                 throw crash;
             }
-            file.close();
+            super.close();
             throwIf(fault);
         }
     }

@@ -1,4 +1,4 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
 /** How {@link FakeStorage#crash} damages the last pending write of one file. */
 public enum TearMode {

@@ -1,6 +1,4 @@
-package io.topics.wal.testing;
-
-import static java.util.Objects.requireNonNull;
+package io.topics.testkit.storage;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
@@ -23,7 +21,7 @@ import java.util.Map;
  * create a new monitor after a crash or restart and ack only bytes written through it. Events are
  * numbered in completion order; thread-safe.
  */
-public final class OrderingMonitor implements Storage {
+public final class OrderingMonitor extends ForwardingStorage {
     /**
      * One seam call. {@code path} is the normalized path of the file or directory at call time
      * (the source of a rename), {@code target} the rename's destination (null otherwise);
@@ -34,7 +32,6 @@ public final class OrderingMonitor implements Storage {
     public record Event(long id, StorageOp op, Path path, Path target, long offset, long length, boolean failed) {
     }
 
-    private final Storage delegate;
     // All guarded by this.
     private final List<Event> events = new ArrayList<>();
     private final Map<Path, FileHistory> files = new HashMap<>();
@@ -42,7 +39,7 @@ public final class OrderingMonitor implements Storage {
     private final List<String> violations = new ArrayList<>();
 
     public OrderingMonitor(Storage delegate) {
-        this.delegate = requireNonNull(delegate, "delegate is null");
+        super(delegate);
     }
 
     /**
@@ -134,7 +131,7 @@ public final class OrderingMonitor implements Storage {
     public StorageFile open(Path file, boolean create) throws IOException {
         StorageFile opened;
         try {
-            opened = delegate.open(file, create);
+            opened = super.open(file, create);
         } catch (IOException | RuntimeException e) {
             record(StorageOp.OPEN, file, null, true);
             throw e;
@@ -150,7 +147,7 @@ public final class OrderingMonitor implements Storage {
     @Override
     public boolean exists(Path path) {
         try {
-            boolean exists = delegate.exists(path);
+            boolean exists = super.exists(path);
             record(StorageOp.EXISTS, path, null, false);
             return exists;
         } catch (RuntimeException e) {
@@ -162,7 +159,7 @@ public final class OrderingMonitor implements Storage {
     @Override
     public List<Path> list(Path dir) throws IOException {
         try {
-            List<Path> entries = delegate.list(dir);
+            List<Path> entries = super.list(dir);
             record(StorageOp.LIST, dir, null, false);
             return entries;
         } catch (IOException | RuntimeException e) {
@@ -173,22 +170,22 @@ public final class OrderingMonitor implements Storage {
 
     @Override
     public void createDirectories(Path dir) throws IOException {
-        observe(StorageOp.CREATE_DIRECTORIES, dir, null, () -> delegate.createDirectories(dir));
+        observe(StorageOp.CREATE_DIRECTORIES, dir, null, () -> super.createDirectories(dir));
     }
 
     @Override
     public void rename(Path from, Path to) throws IOException {
-        observe(StorageOp.RENAME, from, to, () -> delegate.rename(from, to));
+        observe(StorageOp.RENAME, from, to, () -> super.rename(from, to));
     }
 
     @Override
     public void delete(Path file) throws IOException {
-        observe(StorageOp.DELETE, file, null, () -> delegate.delete(file));
+        observe(StorageOp.DELETE, file, null, () -> super.delete(file));
     }
 
     @Override
     public void forceDirectory(Path dir) throws IOException {
-        observe(StorageOp.FORCE_DIRECTORY, dir, null, () -> delegate.forceDirectory(dir));
+        observe(StorageOp.FORCE_DIRECTORY, dir, null, () -> super.forceDirectory(dir));
     }
 
     private interface IoAction {
@@ -333,12 +330,11 @@ public final class OrderingMonitor implements Storage {
         }
     }
 
-    private final class MonitoredFile implements StorageFile {
-        private final StorageFile file;
+    private final class MonitoredFile extends ForwardingStorageFile {
         private final FileHistory history;
 
         MonitoredFile(StorageFile file, FileHistory history) {
-            this.file = file;
+            super(file);
             this.history = history;
         }
 
@@ -346,7 +342,7 @@ public final class OrderingMonitor implements Storage {
         public int read(ByteBuffer dst, long position) throws IOException {
             int before = dst.position();
             try {
-                int n = file.read(dst, position);
+                int n = super.read(dst, position);
                 record(history, StorageOp.READ, position, dst.position() - before, false);
                 return n;
             } catch (IOException | RuntimeException e) {
@@ -359,7 +355,7 @@ public final class OrderingMonitor implements Storage {
         public void write(ByteBuffer src, long position) throws IOException {
             int before = src.position();
             try {
-                file.write(src, position);
+                super.write(src, position);
             } catch (IOException | RuntimeException e) {
                 record(history, StorageOp.WRITE, position, src.position() - before, true);
                 throw e;
@@ -369,13 +365,13 @@ public final class OrderingMonitor implements Storage {
 
         @Override
         public long size() throws IOException {
-            return observeFile(StorageOp.SIZE, -1, file::size);
+            return observeFile(StorageOp.SIZE, -1, super::size);
         }
 
         @Override
         public void truncate(long size) throws IOException {
             observeFile(StorageOp.TRUNCATE, size, () -> {
-                file.truncate(size);
+                super.truncate(size);
                 return null;
             });
         }
@@ -383,7 +379,7 @@ public final class OrderingMonitor implements Storage {
         @Override
         public void force() throws IOException {
             observeFile(StorageOp.FORCE, -1, () -> {
-                file.force();
+                super.force();
                 return null;
             });
         }
@@ -391,7 +387,7 @@ public final class OrderingMonitor implements Storage {
         @Override
         public void close() throws IOException {
             observeFile(StorageOp.CLOSE, -1, () -> {
-                file.close();
+                super.close();
                 return null;
             });
         }

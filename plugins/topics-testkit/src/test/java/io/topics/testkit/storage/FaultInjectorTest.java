@@ -1,13 +1,13 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
-import static io.topics.wal.testing.FakeStorageTest.read;
-import static io.topics.wal.testing.FakeStorageTest.text;
-import static io.topics.wal.testing.FakeStorageTest.write;
-import static io.topics.wal.testing.FaultInjector.Fault.EIO;
-import static io.topics.wal.testing.FaultInjector.Fault.ENOSPC;
-import static io.topics.wal.testing.FaultInjector.Fault.SHORT_WRITE;
-import static io.topics.wal.testing.FaultInjector.Repeat.ALWAYS;
-import static io.topics.wal.testing.FaultInjector.Repeat.ONCE;
+import static io.topics.testkit.storage.FakeStorageTest.read;
+import static io.topics.testkit.storage.FakeStorageTest.text;
+import static io.topics.testkit.storage.FakeStorageTest.write;
+import static io.topics.testkit.storage.FaultInjector.Fault.EIO;
+import static io.topics.testkit.storage.FaultInjector.Fault.ENOSPC;
+import static io.topics.testkit.storage.FaultInjector.Fault.SHORT_WRITE;
+import static io.topics.testkit.storage.FaultInjector.Repeat.ALWAYS;
+import static io.topics.testkit.storage.FaultInjector.Repeat.ONCE;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;

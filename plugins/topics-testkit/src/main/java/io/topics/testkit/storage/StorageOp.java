@@ -1,4 +1,4 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
 /**
  * Every call of the {@link io.topics.api.storage.Storage} seam, by kind: the unit the

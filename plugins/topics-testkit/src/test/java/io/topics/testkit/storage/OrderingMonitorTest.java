@@ -1,13 +1,13 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
-import static io.topics.wal.testing.FakeStorageTest.write;
+import static io.topics.testkit.storage.FakeStorageTest.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.topics.api.storage.StorageFile;
-import io.topics.wal.testing.OrderingMonitor.Event;
+import io.topics.testkit.storage.OrderingMonitor.Event;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

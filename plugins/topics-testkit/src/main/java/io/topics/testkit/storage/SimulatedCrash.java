@@ -1,4 +1,4 @@
-package io.topics.wal.testing;
+package io.topics.testkit.storage;
 
 /**
  * Thrown by every seam call after the crash point of a {@link FaultInjector}: unchecked, so it
