@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.topics.api.spi.durability.AckPoint;
 import io.topics.api.storage.Storage;
+import io.topics.testkit.storage.Bounded;
 import io.topics.testkit.storage.FakeStorage;
 import io.topics.testkit.storage.FaultInjector;
 import io.topics.testkit.storage.OrderingMonitor;
@@ -299,15 +300,7 @@ final class WalRig implements AutoCloseable {
         tap.releaseAll();
         Wal w = wal;
         wal = null;
-        Thread t = Thread.ofPlatform().name("wal-close").start(w::close);
-        try {
-            t.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
-            throw new AssertionError("Wal.close() hung");
-        }
+        Bounded.run("Wal.close()", w::close, 10);
         walFailedAtStop = w.failed();
     }
 

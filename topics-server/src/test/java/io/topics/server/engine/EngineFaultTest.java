@@ -1,0 +1,253 @@
+package io.topics.server.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.topics.testkit.storage.FakeStorage;
+import io.topics.testkit.storage.FaultInjector.Fault;
+import io.topics.testkit.storage.FaultInjector.Repeat;
+import io.topics.testkit.storage.StorageOp;
+import io.topics.testkit.storage.TearMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The engine, its checkpoints and its WAL on the fake disk (reliability.md): crash-point sweeps
+ * over a seal with its snapshot, a final checkpoint, a topic delete and recovery itself, and
+ * I/O faults inside checkpoints. After every crash and recovery each {@code fsync} topic reads
+ * exactly as it did when its writes were acked, the next write gets head + 1, a second
+ * recovery agrees with the first, and no file took its name before it was forced.
+ */
+class EngineFaultTest {
+    static final CheckpointPolicy POLICY = new CheckpointPolicy(10, 1 << 20, 0, 1 << 20, 0);
+
+    /** How a crash point ends: a kill, or a power loss with a tear mode and seed. */
+    record Ending(String name, TearMode mode, long seed) {
+        static final List<Ending> ALL = List.of(new Ending("kill", null, 0), new Ending("power loss", TearMode.NONE, 0),
+                new Ending("power loss, CUT", TearMode.CUT, 1), new Ending("power loss, CUT", TearMode.CUT, 2),
+                new Ending("power loss, ZERO_SECTOR", TearMode.ZERO_SECTOR, 3),
+                new Ending("power loss, FLIP_BIT", TearMode.FLIP_BIT, 4));
+
+        String apply(EngineRig rig) {
+            if (mode == null) {
+                rig.kill();
+                return "killed";
+            }
+            return rig.powerLoss(seed, mode);
+        }
+    }
+
+    /** A disk and what each durable topic must read back as. */
+    record Base(FakeStorage.Snapshot disk, Map<String, String> expected) {
+    }
+
+    interface Operation {
+        void run(EngineRig rig) throws Exception;
+    }
+
+    /**
+     * Topics {@code f} and {@code g} ({@code fsync}) and {@code e} ({@code ephemeral}), written and
+     * acked; with {@code checkpointed}, one checkpoint ran in the middle (segments, a snapshot).
+     */
+    static Base base(boolean checkpointed) throws Exception {
+        try (EngineRig rig = new EngineRig(new FakeStorage(EngineRig.DATA), POLICY)) {
+            rig.open();
+            Engine e = rig.engine;
+            for (String t : new String[] {"f", "g"}) {
+                e.putTopic(t, DurableEngineTest.durability("fsync"));
+            }
+            e.putTopic("e", DurableEngineTest.durability("ephemeral"));
+            CheckpointsTest.write(e, "f", 4, 4);
+            CheckpointsTest.write(e, "g", 2, 3);
+            if (checkpointed) {
+                rig.checkpoints.runOnce();
+            }
+            CheckpointsTest.write(e, "f", 7, 3);
+            CheckpointsTest.write(e, "g", 1, 6);
+            CheckpointsTest.write(e, "e", 3, 3);
+            e.append("f", DurableEngineTest.tagged("{\"x\":\"ü\"}", "tag", "node-1", "{\"m\":1}"));
+            Map<String, String> expected = new LinkedHashMap<>();
+            expected.put("f", rig.read("f"));
+            expected.put("g", rig.read("g"));
+            rig.kill();
+            return new Base(rig.disk.snapshot(), expected);
+        }
+    }
+
+    /** Recovers, checks every durable topic against the base, recovers again, checks again. */
+    static void assertRecovers(EngineRig rig, Base base, String context) throws Exception {
+        try {
+            for (int round = 1; round <= 2; round++) {
+                rig.open();
+                for (String p : rig.recovery.problems()) {
+                    assertFalse(p.contains("damaged"), "recovery #" + round + " found damage: " + p);
+                }
+                for (Map.Entry<String, String> t : base.expected().entrySet()) {
+                    assertEquals(t.getValue(), rig.read(t.getKey()), "recovery #" + round + ", topic " + t.getKey());
+                }
+                assertEquals(0, rig.engine.state("e", false).count(), "ephemeral records are gone by design");
+                rig.kill();
+            }
+            rig.open();
+            rig.assertContinues("f");
+            assertTrue(rig.engine.append("e", EngineTest.batch("1")).firstSeq() > 9, "ephemeral seqs are not reused");
+            rig.assertOrdering();
+        } catch (AssertionError | Exception e) {
+            throw new AssertionError(context + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code op} once to count its seam calls M, then for every k in 0..M and every ending:
+     * restart from the base, crash after call k of the operation, end, and recover.
+     */
+    static int sweep(Base base, Operation op, int minCalls) throws Exception {
+        long m;
+        try (EngineRig probe = EngineRig.from(base.disk(), POLICY)) {
+            probe.open();
+            long c0 = probe.faults.callCount();
+            op.run(probe);
+            m = probe.faults.callCount() - c0;
+        }
+        assertTrue(m >= minCalls, "the operation made " + m + " seam calls, expected at least " + minCalls);
+        int runs = 0;
+        for (long k = 0; k <= m; k++) {
+            for (Ending ending : Ending.ALL) {
+                try (EngineRig rig = EngineRig.from(base.disk(), POLICY)) {
+                    rig.open();
+                    rig.faults.crashAfter(k);
+                    try {
+                        op.run(rig);
+                    } catch (RuntimeException | IOException crashed) {
+                        // the crash point stops the operation wherever it is
+                    }
+                    String how = ending.apply(rig);
+                    assertRecovers(rig, base, "crash after call " + k + " of " + m + ", then " + ending.name() + " ("
+                            + how + ")");
+                    runs++;
+                }
+            }
+        }
+        return runs;
+    }
+
+    @Test
+    void crashAnywhereInASealAndSnapshot() throws Exception {
+        Base base = base(true);
+        int runs = sweep(base, rig -> rig.checkpoints.runOnce(), 40);
+        assertTrue(runs > 40 * Ending.ALL.size(), "runs: " + runs);
+    }
+
+    @Test
+    void crashAnywhereInTheFinalCheckpoint() throws Exception {
+        sweep(base(false), rig -> rig.checkpoints.checkpointAll(), 30);
+    }
+
+    @Test
+    void crashAnywhereInRecovery() throws Exception {
+        Base base = base(true);
+        long m;
+        try (EngineRig probe = EngineRig.from(base.disk(), POLICY)) {
+            FakeStorage.Snapshot before = probe.disk.snapshot();
+            probe.open();
+            m = probe.faults.callCount();
+            probe.disk.restore(before);
+        }
+        assertTrue(m >= 10, "recovery made " + m + " calls");
+        for (long k = 0; k < m; k++) {
+            for (Ending ending : Ending.ALL) {
+                try (EngineRig rig = EngineRig.from(base.disk(), POLICY)) {
+                    try {
+                        rig.open(k);
+                    } catch (RuntimeException | IOException crashed) {
+                        // recovery stopped at the crash point
+                    }
+                    if (rig.recovery == null) {
+                        rig.faults.crashAfter(0);
+                        if (ending.mode() == null) {
+                            rig.disk.killProcess();
+                        } else {
+                            rig.disk.crash(ending.seed(), ending.mode());
+                        }
+                    } else {
+                        ending.apply(rig);
+                    }
+                    assertRecovers(rig, base, "recovery crashed after call " + k + " of " + m + ", then " + ending.name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void crashAnywhereInATopicDeleteAndItsCleanup() throws Exception {
+        Base base = base(true);
+        Map<String, String> withoutG = new LinkedHashMap<>(base.expected());
+        withoutG.remove("g");
+        Base deleted = new Base(base.disk(), withoutG);
+        sweep(deleted, rig -> {
+            rig.engine.deleteTopic("g", false);
+            rig.checkpoints.runOnce();
+        }, 5);
+    }
+
+    /** A fault inside a checkpoint loses nothing: the round fails, the WAL still holds everything, a later round succeeds. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = StorageOp.class, names = {"OPEN", "WRITE", "FORCE", "RENAME", "FORCE_DIRECTORY", "DELETE",
+            "CREATE_DIRECTORIES", "LIST"})
+    void aFailedCallInACheckpointLosesNothing(StorageOp op) throws Exception {
+        Base base = base(true);
+        for (Fault fault : new Fault[] {Fault.EIO, Fault.ENOSPC}) {
+            try (EngineRig rig = EngineRig.from(base.disk(), POLICY)) {
+                rig.open();
+                rig.faults.failNth(op, rig.faults.callCount(op) + 1, fault, Repeat.ALWAYS);
+                assertThrows(IOException.class, () -> rig.checkpoints.runOnce(), op + " " + fault);
+                rig.faults.heal();
+                for (Map.Entry<String, String> t : base.expected().entrySet()) {
+                    assertEquals(t.getValue(), rig.read(t.getKey()), "reads are unchanged after " + op + " " + fault);
+                }
+                rig.checkpoints.runOnce();
+                rig.kill();
+                assertRecovers(rig, base, op + " " + fault + " in a checkpoint");
+            }
+        }
+    }
+
+    @Test
+    void aShortSegmentWriteLosesNothing() throws Exception {
+        Base base = base(true);
+        try (EngineRig rig = EngineRig.from(base.disk(), POLICY)) {
+            rig.open();
+            rig.faults.failNth(StorageOp.WRITE, rig.faults.callCount(StorageOp.WRITE) + 2, Fault.SHORT_WRITE, Repeat.ONCE);
+            assertThrows(IOException.class, () -> rig.checkpoints.runOnce());
+            rig.checkpoints.runOnce();
+            rig.powerLoss(7, TearMode.CUT);
+            assertRecovers(rig, base, "short write in a seal, then power loss");
+        }
+    }
+
+    @Test
+    void aDamagedNewestSnapshotFallsBackWithoutLoss() throws Exception {
+        Base base = base(true);
+        try (EngineRig rig = EngineRig.from(base.disk(), POLICY)) {
+            rig.open();
+            rig.checkpoints.runOnce(); // a second snapshot: the first becomes the fallback
+            rig.kill();
+            List<java.nio.file.Path> snaps = rig.disk.list(EngineRig.DATA.resolve("snapshots"));
+            assertEquals(2, snaps.size());
+            rig.disk.corrupt(snaps.get(1), 30, new byte[] {1, 2, 3});
+            rig.open();
+            assertTrue(rig.recovery.problems().stream().anyMatch(p -> p.contains("damaged snapshot")));
+            for (Map.Entry<String, String> t : base.expected().entrySet()) {
+                assertEquals(t.getValue(), rig.read(t.getKey()));
+            }
+        }
+    }
+}
