@@ -154,7 +154,7 @@ public final class Segment {
         private final StorageFile f;
         private final Index i;
         private int nextBlock;
-        private ByteBuffer block = ByteBuffer.allocate(0);
+        private ByteBuffer block = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         private boolean pending; // positioned by cursor(): the next next() returns the current record
         private long seq;
         private long ts;
@@ -208,7 +208,7 @@ public final class Segment {
         }
 
         private void loadBlock(int n) throws IOException {
-            block = SegmentFormat.readFully(f, i.offset[n], i.length[n]);
+            block = SegmentFormat.readFully(f, i.offset[n], i.length[n], block); // one buffer per cursor
             if (block.limit() != i.length[n] || SegmentFormat.crc(block, 0, block.limit()) != i.crc[n]) {
                 throw new SegmentCorruptionException(file, "block " + n + " checksum mismatch");
             }

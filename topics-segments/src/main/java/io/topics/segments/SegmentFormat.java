@@ -58,7 +58,13 @@ final class SegmentFormat {
 
     /** Reads up to {@code n} bytes from {@code at}; fewer only at the end of the file. */
     static ByteBuffer readFully(StorageFile f, long at, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        return readFully(f, at, n, null);
+    }
+
+    /** Like {@link #readFully(StorageFile, long, int)}, into {@code reuse} when it is big enough. */
+    static ByteBuffer readFully(StorageFile f, long at, int n, ByteBuffer reuse) throws IOException {
+        ByteBuffer b = reuse != null && reuse.capacity() >= n
+                ? reuse.clear().limit(n) : ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
         long p = at;
         while (b.hasRemaining()) {
             int r = f.read(b, p);

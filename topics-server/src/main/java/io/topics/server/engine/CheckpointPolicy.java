@@ -14,7 +14,7 @@ package io.topics.server.engine;
  */
 public record CheckpointPolicy(long segmentMaxEvents, long segmentMaxBytes, long segmentMaxAgeMs,
                                long memoryTailBytes, long snapshotIntervalMs) {
-    public static final CheckpointPolicy DEFAULTS = new CheckpointPolicy(10_000, 64L << 20, 3_600_000, 64L << 20, 10_000);
+    public static final CheckpointPolicy DEFAULTS = new CheckpointPolicy(10_000, 64L << 20, 3_600_000, 64L << 20, 2_000);
 
     public CheckpointPolicy {
         if (segmentMaxEvents < 1 || segmentMaxBytes < 1 || segmentMaxAgeMs < 0 || memoryTailBytes < 1

@@ -204,8 +204,8 @@ public final class Checkpoints implements AutoCloseable {
 
     /**
      * One round: seals every tail that is due (by count, bytes or age), then the largest tails
-     * while memory is over its budget, removes deleted topics' files, and writes a snapshot when
-     * the log moved and the interval passed.
+     * while memory is over its budget (each topic at most once), removes deleted topics'
+     * files, and writes a snapshot when the log moved and the interval passed.
      */
     public synchronized void runOnce() throws IOException {
         long now = clock.millis();
@@ -214,15 +214,21 @@ public final class Checkpoints implements AutoCloseable {
                 seal(t);
             }
         }
-        while (engine.memoryBytes() > policy.memoryTailBytes()) {
-            Topic biggest = null;
+        if (engine.memoryBytes() > policy.memoryTailBytes()) {
+            // one pass, largest first, so a round always ends and reaches its snapshot even
+            // while writes outpace the seals
+            List<Topic> tails = new ArrayList<>();
             for (Topic t : engine.topics()) {
-                if (sealable(t) && (biggest == null || t.log.unsealedBytes() > biggest.log.unsealedBytes())) {
-                    biggest = t;
+                if (sealable(t)) {
+                    tails.add(t);
                 }
             }
-            if (biggest == null || !seal(biggest)) {
-                break;
+            tails.sort((a, b) -> Long.compare(b.log.unsealedBytes(), a.log.unsealedBytes()));
+            for (Topic t : tails) {
+                if (engine.memoryBytes() <= policy.memoryTailBytes()) {
+                    break;
+                }
+                seal(t);
             }
         }
         deleteRetired();
