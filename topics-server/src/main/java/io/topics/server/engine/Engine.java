@@ -501,6 +501,12 @@ public final class Engine {
         memoryBytes.add(-bytes);
     }
 
+    /** The checkpoints' counters, or null for an engine without them. */
+    public Checkpoints.Stats checkpointStats() {
+        Checkpoints c = checkpoints;
+        return c == null ? null : c.stats();
+    }
+
     /** Payload bytes held in memory now. */
     public long memoryBytes() {
         return memoryBytes.sum();

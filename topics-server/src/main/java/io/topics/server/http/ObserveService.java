@@ -9,6 +9,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.topics.api.ErrorCode;
 import io.topics.api.TopicsException;
 import io.topics.api.spi.auth.Scope;
+import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.TopicInfo;
@@ -115,6 +116,15 @@ final class ObserveService {
                 .append("topics_recovery_progress ").append(state.recoveryProgress()).append('\n');
         gauge(b, "topics_uptime_ms", "Milliseconds since start.", uptimeMs());
         walSeries(b, wal.get(), engine.throttledWrites());
+        gauge(b, "topics_memory_bytes", "Payload bytes held in memory: unsealed tails and ephemeral topics.",
+                engine.memoryBytes());
+        Checkpoints.Stats cp = engine.checkpointStats();
+        if (cp != null) {
+            counter(b, "topics_segments_sealed_total", "Segment files sealed.", cp.seals());
+            counter(b, "topics_snapshots_total", "Snapshots written.", cp.snapshots());
+            counter(b, "topics_checkpoint_failures_total", "Checkpoint rounds that failed (retried; the WAL keeps everything).",
+                    cp.failures());
+        }
         topicSeries(b, s);
         ex.sendText("text/plain; version=0.0.4; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
     }
