@@ -27,8 +27,12 @@ public final class Wal implements AutoCloseable {
     private final AtomicLong lsns;
 
     private final ForceLatency forceLatency;
+    /** The first write or force failure of any shard; shared by all of them. */
+    private final AtomicReference<IOException> failure;
 
-    private Wal(Storage fs, Path walDir, WalShard[] shards, long nextLsn, ForceLatency forceLatency) {
+    private Wal(Storage fs, Path walDir, WalShard[] shards, long nextLsn, ForceLatency forceLatency,
+                AtomicReference<IOException> failure) {
+        this.failure = failure;
         this.fs = fs;
         this.walDir = walDir;
         this.shards = shards;
@@ -45,7 +49,7 @@ public final class Wal implements AutoCloseable {
         for (int i = 0; i < shards.length; i++) {
             shards[i] = new WalShard(i, fs, walDir, options, clock, failure, forceLatency);
         }
-        return new Wal(fs, walDir, shards, nextLsn, forceLatency);
+        return new Wal(fs, walDir, shards, nextLsn, forceLatency, failure);
     }
 
     /**
@@ -86,12 +90,7 @@ public final class Wal implements AutoCloseable {
 
     /** True once any shard failed a write or force; the WAL then refuses all writes. */
     public boolean failed() {
-        for (WalShard s : shards) {
-            if (s.failure() != null) {
-                return true;
-            }
-        }
-        return false;
+        return failure.get() != null;
     }
 
     public WalStats stats() {

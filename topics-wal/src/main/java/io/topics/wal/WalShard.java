@@ -105,10 +105,6 @@ final class WalShard implements AutoCloseable {
         return done;
     }
 
-    IOException failure() {
-        return failure.get();
-    }
-
     /** Whether {@code bytes} more may be queued; an empty queue always takes one frame. */
     boolean hasRoom(long bytes) {
         long q = queuedBytes.get();

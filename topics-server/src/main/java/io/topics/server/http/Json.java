@@ -20,6 +20,9 @@ import io.topics.server.engine.JsonOut;
 final class Json {
     static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            // every request runs on a fresh virtual thread: a thread-local buffer pool would
+            // allocate its buffers anew each time, a shared pool reuses them
+            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
             .build();
 
     private Json() {
