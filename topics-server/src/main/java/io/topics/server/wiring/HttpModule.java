@@ -5,7 +5,6 @@ import java.time.InstantSource;
 import dagger.Module;
 import dagger.Provides;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
@@ -46,9 +45,8 @@ final class HttpModule {
                 .port(config.port())
                 // without TCP_NODELAY, small responses stall ~40 ms on Nagle + delayed ACK
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                // bodies are never compressed and packets never traced: skip both per request
+                // bodies are never compressed: skip content-encoding negotiation per request
                 .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
-                .addProtocol(Http1Config.builder().sendLog(false).receiveLog(false).build())
                 .directHandlers(Routes.directHandlers())
                 .routing(routes::register)
                 .build();
