@@ -33,12 +33,13 @@ final class TopicsService {
     }
 
     void routing(HttpRules rules) {
-        rules.get("/v0/topics", Exchange.handler(ctx, Scope.READ, this::list))
+        // Helidon tries routes in order: the hot ones (write, diff) first
+        rules.post("/v0/topics/{topic}", Exchange.handler(ctx, Scope.WRITE, this::write))
+                .post("/v0/topics/{topic}/diff", Exchange.handler(ctx, Scope.READ, this::diff))
+                .get("/v0/topics", Exchange.handler(ctx, Scope.READ, this::list))
                 .put("/v0/topics/{topic}", Exchange.handler(ctx, Scope.ADMIN, this::put))
                 .get("/v0/topics/{topic}", Exchange.handler(ctx, Scope.READ, this::state))
-                .delete("/v0/topics/{topic}", Exchange.handler(ctx, Scope.DELETE, this::delete))
-                .post("/v0/topics/{topic}", Exchange.handler(ctx, Scope.WRITE, this::write))
-                .post("/v0/topics/{topic}/diff", Exchange.handler(ctx, Scope.READ, this::diff));
+                .delete("/v0/topics/{topic}", Exchange.handler(ctx, Scope.DELETE, this::delete));
     }
 
     /** Paths served here, for the 405 answers of other methods. */
