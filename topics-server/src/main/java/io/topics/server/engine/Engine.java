@@ -180,8 +180,15 @@ public final class Engine {
                 if (key != null) {
                     IdempotencyWindow.Entry seen = t.idempotency().find(key, now);
                     if (seen != null) {
-                        return new AppendResult(name, seen.firstSeq(), seen.firstSeq() + seen.count() - 1,
-                                t.log.head(), 0, created, true);
+                        long seenLast = seen.firstSeq() + seen.count() - 1;
+                        t.lock.unlock();
+                        try {
+                            // the first call may still be committing: answer only what is committed
+                            awaitPublished(t, seenLast);
+                        } finally {
+                            t.lock.lock();
+                        }
+                        return new AppendResult(name, seen.firstSeq(), seenLast, t.log.head(), 0, created, true);
                     }
                 }
                 long first = t.log.filled() + 1;
@@ -650,6 +657,26 @@ public final class Engine {
             }
         }
         return false;
+    }
+
+    /**
+     * Waits until {@code seq} of {@code t} is published (bounded). A journal that failed
+     * meanwhile means the write it belongs to was never committed: that is an error, never a
+     * success. Caller does not hold the topic lock.
+     */
+    private void awaitPublished(Topic t, long seq) {
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT_MS * 1_000_000;
+        while (t.log.head() < seq) {
+            if (journal.refusing() || t.retired() || System.nanoTime() > deadline) {
+                throw storageFailed(new java.io.IOException("the write this idempotency key names did not commit"));
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw storageFailed(e);
+            }
+        }
     }
 
     /** Waits until every filled slot of {@code t} is published. Caller holds the topic lock. */

@@ -37,32 +37,35 @@ public interface Journal {
     void truncateBefore(long lsn) throws java.io.IOException;
 
     /** Keeps nothing: every change is "committed" at once. For in-memory engines and benchmarks. */
-    Journal NONE = new Journal() {
-        private final CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+    Journal NONE = new Immediate();
+
+    /** A journal that keeps nothing and commits every change at once; tests extend it to hold or fail some. */
+    class Immediate implements Journal {
+        private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
         @Override
         public CompletableFuture<Void> append(long topicId, long firstSeq, long ts, ByteBuffer records, AckPoint ack) {
-            return done;
+            return DONE;
         }
 
         @Override
         public CompletableFuture<Void> topicCreated(long topicId, long ts, ByteBuffer nameAndConfig) {
-            return done;
+            return DONE;
         }
 
         @Override
         public CompletableFuture<Void> topicConfigured(long topicId, long ts, ByteBuffer config) {
-            return done;
+            return DONE;
         }
 
         @Override
         public CompletableFuture<Void> topicDeleted(long topicId, long ts) {
-            return done;
+            return DONE;
         }
 
         @Override
         public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
-            return done;
+            return DONE;
         }
 
         @Override
@@ -83,5 +86,5 @@ public interface Journal {
         @Override
         public void truncateBefore(long lsn) {
         }
-    };
+    }
 }

@@ -408,50 +408,10 @@ class EngineTest {
     @Test
     void aFullJournalQueueAnswers429AndAppendsNothing() {
         java.util.concurrent.atomic.AtomicBoolean room = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Journal full = new Journal() {
-            @Override
-            public java.util.concurrent.CompletableFuture<Void> append(long topicId, long firstSeq, long ts,
-                    java.nio.ByteBuffer records, io.topics.api.spi.durability.AckPoint ack) {
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<Void> topicCreated(long topicId, long ts, java.nio.ByteBuffer b) {
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<Void> topicConfigured(long topicId, long ts, java.nio.ByteBuffer b) {
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<Void> topicDeleted(long topicId, long ts) {
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public java.util.concurrent.CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public boolean refusing() {
-                return false;
-            }
-
+        Journal full = new Journal.Immediate() {
             @Override
             public boolean hasRoom(long topicId, long payloadBytes) {
                 return room.get();
-            }
-
-            @Override
-            public long nextLsn() {
-                return 0;
-            }
-
-            @Override
-            public void truncateBefore(long lsn) {
             }
         };
         Engine e = new Engine(clock, EngineLimits.DEFAULTS, DurableEngineTest.CLASSES, full);
