@@ -9,7 +9,9 @@ import java.util.OptionalLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -28,7 +30,8 @@ import io.topics.server.engine.JsonOut;
  */
 final class Exchange {
     private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
-    private static final String JSON = "application/json";
+    /** Built once: every JSON answer sends the same header, so Helidon need not build and check it again. */
+    private static final Header JSON_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
 
     /** The shared parts every exchange needs. */
     record Context(ServerState state, Authenticator auth, ProtocolLimits limits) {
@@ -176,7 +179,7 @@ final class Exchange {
         }
         out.ascii("}}");
         res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.header(JSON_TYPE);
         res.send(out.array(), 0, out.size());
     }
 
