@@ -317,14 +317,13 @@ public final class Checkpoints implements AutoCloseable {
                 SegmentWriter w = open[0];
                 w.add(seq, ts, src, off, dataLen, metaLen, tag, node);
                 if (w.count() >= policy.segmentMaxEvents() || w.bytes() >= policy.segmentMaxBytes()) {
-                    open[0] = null;
                     made.add(Segment.of(fs, dir, w.seal()));
+                    open[0] = null; // only once sealed: a failed seal is closed and removed below
                 }
             });
             if (open[0] != null) {
-                SegmentWriter w = open[0];
+                made.add(Segment.of(fs, dir, open[0].seal()));
                 open[0] = null;
-                made.add(Segment.of(fs, dir, w.seal()));
             }
         } catch (IOException | RuntimeException e) {
             if (open[0] != null) {
