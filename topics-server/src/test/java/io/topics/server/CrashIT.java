@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Spec §3 with real processes: kill -9 the server while concurrent writers append to a
  * {@code disk} and an {@code fsync} topic, restart, and check that every acknowledged seq came
- * back with its payload and that seqs are contiguous. {@code -Dcrash.cycles=N} runs longer.
+ * back with its payload and that seqs are contiguous. Checkpoints run all the time (tiny
+ * segments, a snapshot every 20 ms), so kills also land inside seals, snapshots and WAL
+ * truncation. {@code -Dcrash.cycles=N} runs longer.
  */
 class CrashIT {
     static final int CYCLES = Integer.getInteger("crash.cycles", 20);
@@ -90,13 +92,20 @@ class CrashIT {
         }
         assertTrue(acked.get("d").size() > 100 && acked.get("f").size() > 100,
                 "the test really wrote: " + acked.get("d").size() + " disk, " + acked.get("f").size() + " fsync");
+        try (var segs = Files.walk(dir.resolve("data").resolve("segments"));
+             var snaps = Files.list(dir.resolve("data").resolve("snapshots"))) {
+            assertTrue(segs.anyMatch(p -> p.toString().endsWith(".seg")), "records were sealed into segments");
+            assertTrue(snaps.anyMatch(p -> p.toString().endsWith(".snap")), "snapshots were written");
+        }
     }
 
     private Process launch(Path portFile) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(LauncherIT.LAUNCHER.toString());
         pb.environment().put("JAVA_HOME", LauncherIT.JAVA_HOME);
         pb.environment().putAll(Map.of("TOPICS_PORT", "0", "TOPICS_PORT_FILE", portFile.toString(),
-                "TOPICS_DATA_DIR", dir.resolve("data").toString(), "TOPICS_LOG", "warn"));
+                "TOPICS_DATA_DIR", dir.resolve("data").toString(), "TOPICS_LOG", "warn",
+                // seal and snapshot all the time, so kills land inside checkpoints too
+                "TOPICS_SEGMENT_MAX_EVENTS", "40", "TOPICS_SNAPSHOT_INTERVAL_MS", "20"));
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
         return pb.start();
     }

@@ -11,6 +11,7 @@ package io.topics.server.engine;
  * @param memoryTailBytes    above this many payload bytes in memory, the largest tails are sealed
  *                           early, whatever their size ({@code TOPICS_MEMORY_TAIL_BYTES})
  * @param snapshotIntervalMs the least time between two snapshots while the log changes
+ *                           ({@code TOPICS_SNAPSHOT_INTERVAL_MS})
  */
 public record CheckpointPolicy(long segmentMaxEvents, long segmentMaxBytes, long segmentMaxAgeMs,
                                long memoryTailBytes, long snapshotIntervalMs) {

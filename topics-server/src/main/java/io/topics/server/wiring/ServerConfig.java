@@ -31,7 +31,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "TOPICS_MAX_INFLIGHT_PER_KEY", "TOPICS_MAX_WATCH_TOPICS",
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
-            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES"));
+            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS"));
 
     public ServerConfig {
         settings = Map.copyOf(settings);
@@ -97,7 +97,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 positive(s, "TOPICS_SEGMENT_MAX_BYTES", cd.segmentMaxBytes()),
                 number(s, "TOPICS_SEGMENT_MAX_AGE_MS", cd.segmentMaxAgeMs()),
                 positive(s, "TOPICS_MEMORY_TAIL_BYTES", cd.memoryTailBytes()),
-                cd.snapshotIntervalMs());
+                number(s, "TOPICS_SNAPSHOT_INTERVAL_MS", cd.snapshotIntervalMs()));
         String keys = s.get("TOPICS_API_KEYS");
         String auth = s.getOrDefault("TOPICS_AUTH", keys == null || keys.isBlank() ? "none" : "bearer");
         String plugins = s.get("TOPICS_PLUGINS_DIR");

@@ -35,11 +35,12 @@ class ServerConfigTest {
     void checkpointSettingsAreReadAndZeroIsRefusedWhereItMakesNoSense() {
         assertEquals(io.topics.server.engine.CheckpointPolicy.DEFAULTS, ServerConfig.from(Map.of()).checkpoints());
         ServerConfig c = ServerConfig.from(Map.of("TOPICS_SEGMENT_MAX_EVENTS", "500", "TOPICS_SEGMENT_MAX_AGE_MS", "0"),
-                "--segment-max-bytes", "4096", "--memory-tail-bytes", "1000");
+                "--segment-max-bytes", "4096", "--memory-tail-bytes", "1000", "--snapshot-interval-ms", "50");
         assertEquals(500, c.checkpoints().segmentMaxEvents());
         assertEquals(4096, c.checkpoints().segmentMaxBytes());
         assertEquals(0, c.checkpoints().segmentMaxAgeMs(), "0 disables the age trigger");
         assertEquals(1000, c.checkpoints().memoryTailBytes());
+        assertEquals(50, c.checkpoints().snapshotIntervalMs());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> ServerConfig.from(Map.of("TOPICS_SEGMENT_MAX_EVENTS", "0")));
         assertEquals("TOPICS_SEGMENT_MAX_EVENTS must be at least 1", e.getMessage());
