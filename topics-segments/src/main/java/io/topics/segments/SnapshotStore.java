@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
@@ -16,7 +15,8 @@ import io.topics.api.storage.StorageFile;
  * position) framed with a magic, a version and a checksum. A new snapshot is written as
  * {@code tmp -> force -> rename -> force dir -> prune}, so a crash anywhere leaves the new one or
  * the previous one loadable, never neither. The two newest are kept: if the newest turns out
- * damaged, recovery falls back to the other (the engine keeps the WAL the older one needs).
+ * damaged, recovery falls back to the other (the engine keeps the WAL the older one needs). A
+ * damaged snapshot is renamed aside ({@code .damaged}), so it never takes a place of the two.
  *
  * <pre>
  * header 24 B   magic "TSNP", version u16, 0 u16, lsn i64, payload length i64
@@ -32,6 +32,7 @@ public final class SnapshotStore {
     static final int TRAILER_BYTES = 8;
     static final String SUFFIX = ".snap";
     static final String TEMP_SUFFIX = ".snap.tmp";
+    static final String DAMAGED_SUFFIX = ".damaged";
     /** Snapshots kept: the newest and one to fall back to. */
     public static final int KEEP = 2;
 
@@ -49,7 +50,10 @@ public final class SnapshotStore {
 
     /** Writes a snapshot of the state as of {@code lsn} and prunes all but the {@link #KEEP} newest. */
     public void write(long lsn, ByteBuffer payload) throws IOException {
-        fs.createDirectories(dir);
+        if (!fs.exists(dir)) {
+            fs.createDirectories(dir);
+            fs.forceDirectory(dir.getParent()); // the directory's own entry must survive too
+        }
         Path temp = dir.resolve(SegmentFormat.name(lsn, TEMP_SUFFIX));
         Path target = dir.resolve(SegmentFormat.name(lsn, SUFFIX));
         ByteBuffer p = payload.duplicate();
@@ -73,23 +77,26 @@ public final class SnapshotStore {
     }
 
     /**
-     * The newest snapshot that passes its checks, or empty when there is none. Each damaged
-     * newer one is reported in {@code problems} and skipped: corruption is said, never hidden.
+     * Every snapshot that passes its checks, oldest first (the last is the newest). Each
+     * damaged one is reported in {@code problems} and renamed aside: corruption is said, never
+     * hidden, and a damaged file never counts as one of the snapshots kept.
      */
-    public Optional<Loaded> loadNewest(List<String> problems) throws IOException {
-        List<Path> snaps = snapshots();
-        for (int i = snaps.size() - 1; i >= 0; i--) {
-            Path s = snaps.get(i);
-            String bad = check(s);
+    public List<Loaded> loadAll(List<String> problems) throws IOException {
+        List<Loaded> out = new ArrayList<>();
+        for (Path s : snapshots()) {
+            ByteBuffer all = read(s);
+            String bad = check(s, all);
             if (bad == null) {
-                ByteBuffer all = read(s);
-                long lsn = all.getLong(8);
                 ByteBuffer payload = all.slice(HEADER_BYTES, (int) all.getLong(16)).order(ByteOrder.LITTLE_ENDIAN);
-                return Optional.of(new Loaded(lsn, payload, s));
+                out.add(new Loaded(all.getLong(8), payload, s));
+            } else {
+                Path aside = s.resolveSibling(s.getFileName() + DAMAGED_SUFFIX);
+                fs.rename(s, aside);
+                fs.forceDirectory(dir);
+                problems.add(s + ": " + bad + " (kept as " + aside.getFileName() + ")");
             }
-            problems.add(s + ": " + bad + "; falling back to an older snapshot");
         }
-        return Optional.empty();
+        return out;
     }
 
     /** Removes temporary files a crash left behind mid-write. */
@@ -117,8 +124,7 @@ public final class SnapshotStore {
         return out;
     }
 
-    private String check(Path s) throws IOException {
-        ByteBuffer all = read(s);
+    private static String check(Path s, ByteBuffer all) {
         if (all.limit() < HEADER_BYTES + TRAILER_BYTES) {
             return "too short (" + all.limit() + " bytes)";
         }

@@ -21,7 +21,11 @@ class SnapshotStoreTest {
     Path dir;
 
     private SnapshotStore store() {
-        return new SnapshotStore(RealStorage.INSTANCE, dir);
+        return new SnapshotStore(RealStorage.INSTANCE, dir.resolve("snapshots"));
+    }
+
+    private Path snaps() {
+        return dir.resolve("snapshots");
     }
 
     private static ByteBuffer text(String s) {
@@ -34,27 +38,31 @@ class SnapshotStoreTest {
         return new String(a, StandardCharsets.UTF_8);
     }
 
+    private List<Long> lsns(List<SnapshotStore.Loaded> loaded) {
+        return loaded.stream().map(SnapshotStore.Loaded::lsn).toList();
+    }
+
     @Test
     void noSnapshotIsEmpty() throws IOException {
         List<String> problems = new ArrayList<>();
-        assertTrue(store().loadNewest(problems).isEmpty());
+        assertTrue(store().loadAll(problems).isEmpty());
         assertTrue(problems.isEmpty());
     }
 
     @Test
-    void loadsTheNewestAndKeepsTwo() throws IOException {
+    void loadsOldestFirstAndKeepsTwo() throws IOException {
         SnapshotStore s = store();
         s.write(10, text("ten"));
         s.write(20, text("twenty"));
         s.write(30, text("thirty"));
         assertEquals(2, s.snapshots().size());
-        SnapshotStore.Loaded l = s.loadNewest(new ArrayList<>()).orElseThrow();
-        assertEquals(30, l.lsn());
-        assertEquals("thirty", text(l.payload()));
+        List<SnapshotStore.Loaded> all = s.loadAll(new ArrayList<>());
+        assertEquals(List.of(20L, 30L), lsns(all));
+        assertEquals("thirty", text(all.get(1).payload()));
     }
 
     @Test
-    void aDamagedNewestFallsBackToThePreviousAndSaysSo() throws IOException {
+    void aDamagedSnapshotIsReportedAndSetAsideSoItNeverTakesAPlace() throws IOException {
         SnapshotStore s = store();
         s.write(10, text("ten"));
         s.write(20, text("twenty"));
@@ -63,11 +71,14 @@ class SnapshotStoreTest {
         b[SnapshotStore.HEADER_BYTES + 2] ^= 1;
         Files.write(newest, b);
         List<String> problems = new ArrayList<>();
-        SnapshotStore.Loaded l = s.loadNewest(problems).orElseThrow();
-        assertEquals(10, l.lsn());
-        assertEquals("ten", text(l.payload()));
+        List<SnapshotStore.Loaded> all = s.loadAll(problems);
+        assertEquals(List.of(10L), lsns(all));
+        assertEquals("ten", text(all.get(0).payload()));
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).contains("checksum mismatch"), problems.get(0));
+        assertTrue(Files.exists(snaps().resolve("00000000000000000020.snap.damaged")), "kept for a human to look at");
+        s.write(30, text("thirty"));
+        assertEquals(List.of(10L, 30L), lsns(s.loadAll(new ArrayList<>())), "the good fallback was not pruned");
     }
 
     @Test
@@ -78,22 +89,21 @@ class SnapshotStoreTest {
         Path newest = s.snapshots().get(1);
         byte[] b = Files.readAllBytes(newest);
         Files.write(newest, java.util.Arrays.copyOf(b, b.length - 3));
+        Files.move(s.snapshots().get(0), snaps().resolve("00000000000000000099.snap"));
         List<String> problems = new ArrayList<>();
-        assertEquals(10, s.loadNewest(problems).orElseThrow().lsn());
-        Files.move(s.snapshots().get(0), dir.resolve("00000000000000000099.snap"));
-        Files.delete(newest);
-        problems.clear();
-        assertTrue(s.loadNewest(problems).isEmpty());
-        assertTrue(problems.get(0).contains("disagrees with the file name"), problems.toString());
+        assertTrue(s.loadAll(problems).isEmpty());
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.toString().contains("disagrees with the file name"), problems.toString());
+        assertTrue(problems.toString().contains("disagrees with the file size"), problems.toString());
     }
 
     @Test
     void temporaryLeftoversAreRemovedAndNeverLoaded() throws IOException {
         SnapshotStore s = store();
         s.write(10, text("ten"));
-        Files.writeString(dir.resolve("00000000000000000020.snap.tmp"), "half");
-        assertEquals(10, s.loadNewest(new ArrayList<>()).orElseThrow().lsn());
+        Files.writeString(snaps().resolve("00000000000000000020.snap.tmp"), "half");
+        assertEquals(List.of(10L), lsns(s.loadAll(new ArrayList<>())));
         s.removeTemporary();
-        assertEquals(List.of(dir.resolve("00000000000000000010.snap")), Files.list(dir).toList());
+        assertEquals(List.of(snaps().resolve("00000000000000000010.snap")), Files.list(snaps()).toList());
     }
 }

@@ -110,7 +110,8 @@ public final class Wal implements AutoCloseable {
      * Deletes WAL files that hold only frames below {@code lsn}: a checkpoint made them
      * redundant. Every shard directory found counts, also those of an earlier, larger shard
      * count. A shard's newest file is never deleted, so replay always finds where each shard
-     * ended. Returns the number of files deleted.
+     * ended. Before the first file goes, the truncation mark ({@link WalReplay.Result#truncatedBelow()})
+     * is raised to {@code lsn}. Returns the number of files deleted.
      */
     public int truncateBefore(long lsn) throws IOException {
         return truncateBefore(fs, walDir, lsn);
@@ -118,6 +119,7 @@ public final class Wal implements AutoCloseable {
 
     /** {@link #truncateBefore(long)} for a WAL that is not running. */
     public static int truncateBefore(Storage fs, Path walDir, long lsn) throws IOException {
+        boolean marked = false;
         int deleted = 0;
         for (Path dir : fs.list(walDir)) {
             if (!dir.getFileName().toString().startsWith(WalFiles.SHARD_PREFIX)) {
@@ -127,6 +129,11 @@ public final class Wal implements AutoCloseable {
             int n = 0;
             // file i holds lsns below the first lsn of file i + 1
             while (n + 1 < files.size() && WalFiles.firstLsn(files.get(n + 1)) <= lsn) {
+                if (!marked) {
+                    // durable before anything goes: recovery must know the WAL is no longer whole
+                    TruncationMark.raise(fs, walDir, lsn);
+                    marked = true;
+                }
                 fs.delete(files.get(n));
                 n++;
             }

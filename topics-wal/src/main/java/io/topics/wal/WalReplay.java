@@ -21,11 +21,14 @@ import io.topics.api.storage.StorageFile;
  */
 public final class WalReplay {
     /**
-     * @param nextLsn   the lsn to start writing at
-     * @param frames    frames delivered
-     * @param truncated one line per cut torn tail: file, offset, bytes dropped
+     * @param nextLsn        the lsn to start writing at
+     * @param frames         frames delivered
+     * @param truncated      one line per cut torn tail: file, offset, bytes dropped
+     * @param truncatedBelow frames below this lsn may have been deleted by a checkpoint
+     *                       ({@link Wal#truncateBefore}); {@code Long.MIN_VALUE} when the WAL
+     *                       still holds its whole history
      */
-    public record Result(long nextLsn, long frames, List<String> truncated) {
+    public record Result(long nextLsn, long frames, List<String> truncated, long truncatedBelow) {
     }
 
     private WalReplay() {
@@ -88,7 +91,7 @@ public final class WalReplay {
                 }
             }
             progress.accept(1.0);
-            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated);
+            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated, TruncationMark.read(fs, walDir));
         } finally {
             for (ShardReader r : readers) {
                 r.close();

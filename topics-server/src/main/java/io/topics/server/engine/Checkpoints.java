@@ -3,12 +3,13 @@ package io.topics.server.engine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +55,10 @@ public final class Checkpoints implements AutoCloseable {
     // checkpoint thread only (or the caller of runOnce)
     private long lastSnapshotMs = Long.MIN_VALUE;
     private long lastSnapshotLsn = Long.MIN_VALUE;
-    /** Where the newest snapshot on disk starts its replay: the WAL the fallback needs once a newer one exists. */
-    private long newestReplayFrom = Long.MIN_VALUE;
+    /** The valid snapshots on disk as {lsn, replayFrom}, oldest first: the WAL is kept for the oldest. */
+    private final Deque<long[]> kept = new ArrayDeque<>();
+    /** Where the snapshot recovery loaded starts its replay; {@code Long.MIN_VALUE} without one. */
+    private long restoredReplayFrom = Long.MIN_VALUE;
 
     public Checkpoints(Engine engine, Journal journal, Storage fs, Path dataDir, CheckpointPolicy policy,
                        InstantSource clock) {
@@ -81,24 +84,27 @@ public final class Checkpoints implements AutoCloseable {
      */
     public Restored restore() throws IOException {
         List<String> problems = new ArrayList<>();
-        Optional<SnapshotStore.Loaded> loaded = snapshots.loadNewest(problems);
-        if (loaded.isEmpty()) {
+        List<SnapshotStore.Loaded> valid = snapshots.loadAll(problems);
+        if (valid.isEmpty()) {
             return new Restored(-1, 0, problems);
         }
-        SnapshotStore.Loaded l = loaded.get();
+        for (SnapshotStore.Loaded l : valid) {
+            kept.add(new long[] {l.lsn(), EngineSnapshot.replayFromOf(l.payload())});
+        }
+        SnapshotStore.Loaded l = valid.getLast();
         EngineSnapshot snap = EngineSnapshot.decode(l.payload());
         engine.restore(snap, l.lsn(), t -> {
             Path dir = topicDir(t.id());
             return t.segments().stream().map(info -> Segment.of(fs, dir, info)).toArray(Segment[]::new);
         });
         lastSnapshotLsn = l.lsn();
-        newestReplayFrom = snap.replayFrom();
+        restoredReplayFrom = snap.replayFrom();
         return new Restored(l.lsn(), snap.topics().size(), problems);
     }
 
     /** The lsn replay may start from: files of the WAL wholly below it need not be read. */
     public long replayFrom() {
-        return newestReplayFrom;
+        return restoredReplayFrom;
     }
 
     /**
@@ -209,9 +215,14 @@ public final class Checkpoints implements AutoCloseable {
      */
     public synchronized void runOnce() throws IOException {
         long now = clock.millis();
+        IOException failed = null;
         for (Topic t : engine.topics()) {
             if (due(t, now)) {
-                seal(t);
+                try {
+                    seal(t);
+                } catch (IOException e) {
+                    failed = failed == null ? e : failed; // one topic's trouble must not stall the others
+                }
             }
         }
         if (engine.memoryBytes() > policy.memoryTailBytes()) {
@@ -228,13 +239,20 @@ public final class Checkpoints implements AutoCloseable {
                 if (engine.memoryBytes() <= policy.memoryTailBytes()) {
                     break;
                 }
-                seal(t);
+                try {
+                    seal(t);
+                } catch (IOException e) {
+                    failed = failed == null ? e : failed;
+                }
             }
         }
         deleteRetired();
         if (journal.nextLsn() > lastSnapshotLsn && (lastSnapshotMs == Long.MIN_VALUE
                 || now - lastSnapshotMs >= policy.snapshotIntervalMs())) {
             snapshot();
+        }
+        if (failed != null) {
+            throw failed; // after the snapshot, which holds every seal that did succeed
         }
     }
 
@@ -354,11 +372,19 @@ public final class Checkpoints implements AutoCloseable {
         Engine.Captured c = engine.capture();
         snapshots.write(c.lsn(), c.state().encode());
         snapshotsWritten.incrementAndGet();
-        // the snapshot before this one is now the fallback: keep the WAL its replay needs
-        if (newestReplayFrom != Long.MIN_VALUE) {
-            journal.truncateBefore(newestReplayFrom);
+        kept.removeIf(k -> k[0] == c.lsn()); // the same name was just replaced
+        kept.add(new long[] {c.lsn(), c.state().replayFrom()});
+        while (kept.size() > SnapshotStore.KEEP) {
+            kept.removeFirst();
         }
-        newestReplayFrom = c.state().replayFrom();
+        if (kept.size() == SnapshotStore.KEEP) {
+            // keep the WAL every snapshot on disk needs, so the older one can stand in for a damaged newer one
+            long keepFrom = Long.MAX_VALUE;
+            for (long[] k : kept) {
+                keepFrom = Math.min(keepFrom, k[1]);
+            }
+            journal.truncateBefore(keepFrom);
+        }
         lastSnapshotLsn = c.lsn();
         lastSnapshotMs = clock.millis();
     }
@@ -368,12 +394,17 @@ public final class Checkpoints implements AutoCloseable {
         boolean any = false;
         while ((id = retired.poll()) != null) {
             Path dir = topicDir(id);
-            for (Path f : fs.list(dir)) {
-                fs.delete(f);
-            }
-            if (fs.exists(dir)) {
-                fs.delete(dir);
-                any = true;
+            try {
+                for (Path f : fs.list(dir)) {
+                    fs.delete(f);
+                }
+                if (fs.exists(dir)) {
+                    fs.delete(dir);
+                    any = true;
+                }
+            } catch (IOException | RuntimeException e) {
+                retired.add(id); // next round; recovery would remove it too
+                throw e;
             }
         }
         if (any) {

@@ -55,6 +55,8 @@ public final class Engine {
     /** Recovery from a snapshot: frames below replayFrom are covered, and so are non-append frames below snapshotLsn. */
     private long replayFrom = Long.MIN_VALUE;
     private long snapshotLsn = Long.MIN_VALUE;
+    /** Gaps replay found in logged topics, until {@link #recovered()} hands them over. */
+    private final List<String> replayProblems = new ArrayList<>();
     /** Seals and snapshots; null for an engine that keeps everything in memory. */
     private volatile Checkpoints checkpoints;
 
@@ -153,6 +155,7 @@ public final class Engine {
             throw TopicsException.invalid("records must hold at least one record");
         }
         checkTotalBytes(batch.payloadBytes());
+        long roomDeadline = System.nanoTime() + DRAIN_TIMEOUT_MS * 1_000_000;
         while (true) {
             Topic t = topics.get(name);
             boolean created = false;
@@ -166,6 +169,9 @@ public final class Engine {
                 Created c = create(name, config);
                 t = c.topic;
                 created = c.created;
+            }
+            if (batch.disableBackpressure()) {
+                awaitRoom(t.id, batch.payloadBytes(), roomDeadline); // without the topic lock: others go on
             }
             CompletableFuture<Void> committed;
             AppendResult result;
@@ -201,7 +207,10 @@ public final class Engine {
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
-                if (payload != null && !awaitRoom(t.id, payload.remaining(), batch.disableBackpressure())) {
+                if (payload != null && !journal.hasRoom(t.id, payload.remaining())) {
+                    if (batch.disableBackpressure() && System.nanoTime() < roomDeadline) {
+                        continue; // wait again, outside the lock
+                    }
                     // the WAL is behind: shed load now rather than queue without bound
                     throttled.increment();
                     throw new TopicsException(ErrorCode.THROTTLED, "the write-ahead log is behind; retry shortly",
@@ -403,7 +412,13 @@ public final class Engine {
             }
             case APPEND -> {
                 if (t != null && f.seq() > t.log.filled()) {
-                    // a jump is seqs an unlogged class handed out before a switch to a logged one
+                    // a jump within the reserved seqs is what an unlogged class handed out before a
+                    // switch to a logged one; any other jump is log that is missing, and is said
+                    long expected = Math.max(t.log.filled(), t.reserved) + 1;
+                    if (f.seq() > expected) {
+                        replayProblems.add("topic \"" + t.name + "\": seqs " + expected + ".." + (f.seq() - 1)
+                                + " are missing from the WAL");
+                    }
                     t.log.skipTo(f.seq());
                     WriteBatch b = Codec.records(f.payload());
                     t.log.fill(b, f.ts(), f.lsn());
@@ -421,14 +436,20 @@ public final class Engine {
         }
     }
 
-    /** Ends recovery: unlogged topics continue above their reserved seqs. */
-    public void recovered() {
+    /**
+     * Ends recovery: unlogged topics continue above their reserved seqs. Returns what the
+     * replay found missing, one line each (empty when the log was whole).
+     */
+    public List<String> recovered() {
         for (Topic t : topics.values()) {
             t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
         }
         replaying = null;
         replayFrom = Long.MIN_VALUE;
         snapshotLsn = Long.MIN_VALUE;
+        List<String> problems = List.copyOf(replayProblems);
+        replayProblems.clear();
+        return problems;
     }
 
     /**
@@ -458,35 +479,42 @@ public final class Engine {
     }
 
     /**
-     * The state as of the journal position this returns with, for a snapshot. Holding the
-     * registry lock and then each topic's lock means every create, delete, config change and
-     * reservation journaled below that position is in the state (each holds its lock from its
-     * frame to its effect); later ones may be too, which replay tolerates.
+     * The state as of the journal position this returns with, for a snapshot. Creates and
+     * deletes hold the registry lock from their frame to their effect, so the topic list copied
+     * under it holds every one journaled below that position; config changes and reservations
+     * hold their topic's lock likewise, and each topic is read under it. Later changes may be
+     * in the state too, which replay tolerates. The registry lock is held only for the copy.
      */
     Captured capture() {
+        long lsn;
+        List<Topic> live;
         registryLock.lock();
         try {
-            long lsn = journal.nextLsn();
-            long replay = lsn;
-            List<EngineSnapshot.TopicState> states = new ArrayList<>(topics.size());
-            for (Topic t : topics.values()) {
-                t.lock.lock();
-                try {
-                    List<io.topics.segments.SegmentInfo> segs = new ArrayList<>();
-                    for (io.topics.segments.Segment seg : t.log.segments()) {
-                        segs.add(seg.info());
-                    }
-                    replay = Math.min(replay, t.log.unsealedMinLsn(t.loggedThrough));
-                    states.add(new EngineSnapshot.TopicState(t.id, t.name, t.config(), t.log.sealedThrough(),
-                            t.reserved, t.lastWriteTs(), segs));
-                } finally {
-                    t.lock.unlock();
-                }
-            }
-            return new Captured(lsn, new EngineSnapshot(replay, topicIds.get(), states));
+            lsn = journal.nextLsn();
+            live = new ArrayList<>(topics.values());
         } finally {
             registryLock.unlock();
         }
+        long replay = lsn;
+        List<EngineSnapshot.TopicState> states = new ArrayList<>(live.size());
+        for (Topic t : live) {
+            t.lock.lock();
+            try {
+                if (t.retired()) {
+                    continue; // deleted after lsn: its delete frame is replayed
+                }
+                List<io.topics.segments.SegmentInfo> segs = new ArrayList<>();
+                for (io.topics.segments.Segment seg : t.log.segments()) {
+                    segs.add(seg.info());
+                }
+                replay = Math.min(replay, t.log.unsealedMinLsn(t.loggedThrough));
+                states.add(new EngineSnapshot.TopicState(t.id, t.name, t.config(), t.log.sealedThrough(),
+                        t.reserved, t.lastWriteTs(), segs));
+            } finally {
+                t.lock.unlock();
+            }
+        }
+        return new Captured(lsn, new EngineSnapshot(replay, topicIds.get(), states));
     }
 
     /** A snapshot's state and the journal position it was taken at. */
@@ -637,26 +665,18 @@ public final class Engine {
     }
 
     /**
-     * Whether the journal can take the batch: at once, or, for a client that disabled
-     * backpressure, within a bounded wait (the queue drains without this topic's lock).
+     * For a client that disabled backpressure: waits (until {@code deadline}, never holding a
+     * topic lock) until the journal can take about {@code bytes} more for the topic.
      */
-    private boolean awaitRoom(long topicId, long bytes, boolean wait) {
-        if (journal.hasRoom(topicId, bytes)) {
-            return true;
-        }
-        long deadline = System.nanoTime() + (wait ? DRAIN_TIMEOUT_MS * 1_000_000 : 0);
-        while (System.nanoTime() < deadline) {
+    private void awaitRoom(long topicId, long bytes, long deadline) {
+        while (!journal.hasRoom(topicId, bytes) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
-            }
-            if (journal.hasRoom(topicId, bytes)) {
-                return true;
+                return;
             }
         }
-        return false;
     }
 
     /**

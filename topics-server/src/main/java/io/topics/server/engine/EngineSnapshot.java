@@ -54,6 +54,11 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
         return out.flip();
     }
 
+    /** The {@code replayFrom} of an encoded snapshot, without decoding the rest. */
+    static long replayFromOf(ByteBuffer in) {
+        return in.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(in.position() + 1);
+    }
+
     /** @throws IllegalArgumentException when the payload is not a snapshot this version can read */
     static EngineSnapshot decode(ByteBuffer in) {
         ByteBuffer p = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);

@@ -36,7 +36,15 @@ public final class Recovery {
         Checkpoints.Restored snap = checkpoints.restore();
         snap.problems().forEach(p -> problems.add("damaged snapshot: " + p));
         WalReplay.Result r = WalReplay.replay(fs, walDir, checkpoints.replayFrom(), engine::replay, progress);
-        engine.recovered();
+        if (r.truncatedBelow() > checkpoints.replayFrom()) {
+            // the WAL below the mark is gone: only a snapshot starting at or above it can stand for it
+            throw new IllegalStateException("the WAL in " + walDir + " was truncated below lsn " + r.truncatedBelow()
+                    + (snap.snapshotLsn() < 0 ? ", and no snapshot could be loaded"
+                    : ", but the newest snapshot that loads (lsn " + snap.snapshotLsn() + ") needs it from lsn "
+                    + checkpoints.replayFrom()) + "; refusing to start rather than serve a shorter log"
+                    + (snap.problems().isEmpty() ? "" : " (" + String.join("; ", snap.problems()) + ")"));
+        }
+        engine.recovered().forEach(p -> problems.add("missing log: " + p));
         r.truncated().forEach(cut -> problems.add("WAL torn tail cut: " + cut));
         checkpoints.recovered().forEach(p -> problems.add("damaged segment: " + p));
         Wal wal = Wal.start(fs, walDir, options, Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);

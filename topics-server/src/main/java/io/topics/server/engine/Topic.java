@@ -124,6 +124,9 @@ final class Topic {
         try {
             r = log.read(from, q, hidden, out);
         } catch (java.io.IOException e) {
+            if (retired) {
+                throw TopicsException.topicNotFound(name); // deleted under the reader, files and all
+            }
             // corruption is said, never served as a shorter log (reliability invariant 6)
             throw new TopicsException(ErrorCode.INTERNAL, "topic \"" + name + "\": a sealed segment cannot be read: "
                     + e.getMessage(), Map.of("reason", "segment_unreadable", "topic", name));

@@ -23,7 +23,8 @@ import io.topics.segments.Segment;
 final class TopicLog {
     private static final int MIN_CHUNK_RECORDS = 16;
     private static final int MAX_CHUNK_RECORDS = 4096;
-    private static final int CHUNK_SOFT_BYTES = 16 << 20;
+    /** The largest slab, unless one record alone is bigger. */
+    private static final int MAX_SLAB_BYTES = 16 << 20;
     private static final Chunk[] NO_CHUNKS = new Chunk[0];
     private static final Segment[] NO_SEGMENTS = new Segment[0];
 
@@ -271,15 +272,17 @@ final class TopicLog {
         Chunk[] cs = chunks;
         Segment[] ss = segments;
         long hotFirst = cs.length == 0 ? h + 1 : cs[0].firstSeq;
+        // segments may already hold seqs above the head this read started from: never past it
+        long segmentsEnd = Math.min(hotFirst, h + 1);
         Reading r = new Reading(fromSeq, q, hiddenNodes, out);
         long seq = fromSeq + 1;
-        for (int si = segmentIndex(ss, seq); si < ss.length && seq < hotFirst && !r.full; si++) {
+        for (int si = segmentIndex(ss, seq); si < ss.length && seq < segmentsEnd && !r.full; si++) {
             Segment s = ss[si];
             if (s.info().lastSeq() < seq) {
                 continue;
             }
             try (Segment.Cursor c = s.cursor(seq - 1)) {
-                while (!r.full && c.next() && c.seq() < hotFirst) {
+                while (!r.full && c.next() && c.seq() < segmentsEnd) {
                     if (r.accept(c.seq(), c.node(), c.dataLength() + c.metaLength())) {
                         writeRecord(out, c.seq(), c.ts(), c.node(), c.tag(), c.buffer(), c.dataOffset(),
                                 c.dataLength(), c.metaLength(), q, r.tsCache);
@@ -287,7 +290,7 @@ final class TopicLog {
                 }
             }
             if (!r.full) {
-                seq = Math.max(seq, s.info().lastSeq() + 1);
+                seq = Math.max(seq, Math.min(s.info().lastSeq() + 1, segmentsEnd));
             }
         }
         if (r.full) {
@@ -422,7 +425,11 @@ final class TopicLog {
         return lo;
     }
 
-    /** A run of consecutive seqs; arrays are sized once, the byte slab grows by doubling. */
+    /**
+     * A run of consecutive seqs. Its arrays and its slab are sized once and never replaced, so
+     * a lock-free reader always sees the bytes of every published slot; a record that does not
+     * fit starts the next chunk.
+     */
     private static final class Chunk {
         final long firstSeq;
         final long[] ts;
@@ -433,7 +440,7 @@ final class TopicLog {
         String[] node; // likewise for origin nodes
         // on the heap, so a dropped chunk returns its memory at the next collection; checkpoints
         // keep the hot tail small, and big slabs are humongous objects the collector never copies
-        ByteBuffer slab;
+        final ByteBuffer slab;
         int used;
         int count;
         /** At or below the lsn of the journal frame that holds this chunk's first record. */
@@ -446,23 +453,17 @@ final class TopicLog {
             off = new int[capacity];
             dataLen = new int[capacity];
             metaLen = new int[capacity];
-            // sized for `capacity` records like the first, so a slab seldom grows
+            // room for `capacity` records like the first, so a chunk seldom ends before its slots do
             long expected = (long) capacity * Math.max(64, firstRecordBytes);
-            slab = ByteBuffer.allocate((int) Math.max(firstRecordBytes, Math.min(expected, CHUNK_SOFT_BYTES)));
+            slab = ByteBuffer.allocate((int) Math.max(firstRecordBytes, Math.min(expected, MAX_SLAB_BYTES)));
         }
 
         boolean hasRoom(int recordBytes) {
-            return count < ts.length && (long) used + recordBytes <= CHUNK_SOFT_BYTES;
+            return count < ts.length && (long) used + recordBytes <= slab.capacity();
         }
 
         void put(byte[] src, int dOff, int dLen, int mOff, int mLen, long t, String tg, String nd) {
             int need = used + dLen + mLen;
-            if (need > slab.capacity()) {
-                // readers holding the old slab still see every published byte: we copy, never mutate
-                ByteBuffer bigger = ByteBuffer.allocate(Math.max(need, Math.min(slab.capacity() * 2, CHUNK_SOFT_BYTES)));
-                bigger.put(0, slab, 0, used);
-                slab = bigger;
-            }
             slab.put(used, src, dOff, dLen);
             if (mLen > 0) {
                 slab.put(used + dLen, src, mOff, mLen);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -41,7 +42,7 @@ class DurableEngineTest {
         WalJournal journal = new WalJournal();
         Engine engine = new Engine(clock, EngineLimits.DEFAULTS, CLASSES, journal);
         WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, dir, engine::replay);
-        engine.recovered();
+        assertEquals(List.of(), engine.recovered(), "the log is whole");
         wal = Wal.start(RealStorage.INSTANCE, dir, new WalOptions(shards, 1 << 20, false, 1000), r.nextLsn(), clock);
         journal.attach(wal);
         return engine;
