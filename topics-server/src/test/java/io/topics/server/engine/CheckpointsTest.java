@@ -355,6 +355,17 @@ class CheckpointsTest {
         return files("snapshots").stream().filter(p -> p.toString().endsWith(".snap")).toList();
     }
 
+    /** A disk topic "t" through {@code rounds} rounds of 60 big records and a checkpoint, then a kill. */
+    void killedAfterCheckpoints(int rounds) throws IOException {
+        Node n = open();
+        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
+        for (int i = 0; i < rounds; i++) {
+            writeBig(n.engine, "t", 60);
+            n.checkpoints.runOnce();
+        }
+        n.kill();
+    }
+
     static void damage(Path p) throws IOException {
         byte[] b = Files.readAllBytes(p);
         b[b.length / 2] ^= 0x40;
@@ -382,13 +393,7 @@ class CheckpointsTest {
 
     @Test
     void aDamagedSnapshotNeverPushesOutTheGoodFallback() throws Exception {
-        Node n = open();
-        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
-        for (int i = 0; i < 3; i++) {
-            writeBig(n.engine, "t", 60);
-            n.checkpoints.runOnce();
-        }
-        n.kill();
+        killedAfterCheckpoints(3);
         damage(snapshotFiles().get(1));
         Node b = open(); // falls back to the older one, and sets the damaged one aside
         writeBig(b.engine, "t", 60);
@@ -405,13 +410,7 @@ class CheckpointsTest {
 
     @Test
     void noSnapshotThatLoadsOverATruncatedWalRefusesToStart() throws Exception {
-        Node n = open();
-        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
-        for (int i = 0; i < 3; i++) {
-            writeBig(n.engine, "t", 60);
-            n.checkpoints.runOnce();
-        }
-        n.kill();
+        killedAfterCheckpoints(3);
         node = null;
         for (Path p : snapshotFiles()) {
             damage(p);
