@@ -67,10 +67,6 @@ public final class WalReplay {
             }
             long frames = 0;
             long lastLsn = -1;
-            long maxLsn = -1;
-            for (ShardReader r : readers) {
-                maxLsn = Math.max(maxLsn, r.maxFileLsn);
-            }
             while (!heads.isEmpty()) {
                 ShardReader r = heads.poll();
                 Frame f = r.frame;
@@ -88,6 +84,13 @@ public final class WalReplay {
                 }
             }
             progress.accept(1.0);
+            // only now has every reader opened all its files: the name of each one reserves the
+            // lsns below it, also that of a newest file holding no frame (its header was forced
+            // at rotation, its first round was not) behind older files of the same shard
+            long maxLsn = -1;
+            for (ShardReader r : readers) {
+                maxLsn = Math.max(maxLsn, r.maxFileLsn);
+            }
             return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated);
         } finally {
             for (ShardReader r : readers) {
