@@ -165,10 +165,9 @@ public final class WalReplay {
                         throw new WalCorruptionException(path, frameOffset, bad + ", and more log follows");
                     }
                     if (!nextStartsARun()) {
-                        // a rotation seals a file before the next one exists: this one may have lost
-                        // frames at its end. Reported, not yet fatal: a rare concurrent case still
-                        // produces unsealed files legitimately (see docs/STORAGE.md)
-                        truncated.add(path + " at " + frameOffset + ": ends without its seal, and more log follows");
+                        // a rotation forces the seal before the next file exists, and the first file
+                        // a writer creates after a recovery says so: this one lost frames at its end
+                        throw new WalCorruptionException(path, frameOffset, "ends without its seal, and more log follows");
                     }
                 }
                 if (last && !sealed) {
