@@ -70,10 +70,6 @@ public final class WalReplay {
             }
             long frames = 0;
             long lastLsn = -1;
-            long maxLsn = -1;
-            for (ShardReader r : readers) {
-                maxLsn = Math.max(maxLsn, r.maxFileLsn);
-            }
             while (!heads.isEmpty()) {
                 ShardReader r = heads.poll();
                 Frame f = r.frame;
@@ -91,6 +87,13 @@ public final class WalReplay {
                 }
             }
             progress.accept(1.0);
+            // only now has every reader opened all its files: the name of each one reserves the
+            // lsns below it, also that of a newest file holding no frame (its header was forced
+            // at rotation, its first round was not) behind older files of the same shard
+            long maxLsn = -1;
+            for (ShardReader r : readers) {
+                maxLsn = Math.max(maxLsn, r.maxFileLsn);
+            }
             return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated, TruncationMark.read(fs, walDir));
         } finally {
             for (ShardReader r : readers) {
@@ -165,10 +168,9 @@ public final class WalReplay {
                         throw new WalCorruptionException(path, frameOffset, bad + ", and more log follows");
                     }
                     if (!nextStartsARun()) {
-                        // a rotation seals a file before the next one exists: this one may have lost
-                        // frames at its end. Reported, not yet fatal: a rare concurrent case still
-                        // produces unsealed files legitimately (see docs/STORAGE.md)
-                        truncated.add(path + " at " + frameOffset + ": ends without its seal, and more log follows");
+                        // a rotation forces the seal before the next file exists, and the first file
+                        // a writer creates after a recovery says so: this one lost frames at its end
+                        throw new WalCorruptionException(path, frameOffset, "ends without its seal, and more log follows");
                     }
                 }
                 if (last && !sealed) {

@@ -9,7 +9,11 @@ import io.topics.api.spi.durability.AckPoint;
 import io.topics.testkit.storage.FakeStorage;
 import io.topics.testkit.storage.TearMode;
 import io.topics.wal.FrameType;
+import io.topics.wal.Wal;
+import io.topics.wal.WalOptions;
+import io.topics.wal.WalReplay;
 import io.topics.wal.faults.WalModel.Seen;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Restarts: shard-count changes with crashes in between, lsns never reused (invariant 3),
@@ -118,6 +124,70 @@ class RestartTest {
                 WalRig.Recovery r2 = rig.recover();
                 assertEquals(19, r2.frames().size(), "preallocate " + preallocate);
             }
+        }
+    }
+
+    /**
+     * Two shards. Shard 0 rotates into file 5: its header is forced, its first round (lsn 5) is
+     * only written, and so is lsn 4 on shard 1. A power loss keeps the header-only file 5 and
+     * loses lsns 4 and 5. The name of file 5 reserves the lsns below it although it is not the
+     * first file replay opens in its shard. Were recovery to return 4, the next run would write
+     * lsns 4, 5, ... into a new file 4 that sorts before the old file 5: an older file without its
+     * seal between two files of the new run, and a file holding lsns above the name of the file
+     * after it, so truncation (and a checkpoint's replay, which skips files by name) would drop
+     * frames.
+     */
+    @ParameterizedTest(name = "preallocate {0}")
+    @ValueSource(booleans = {false, true})
+    void aHeaderOnlyNewestFileReservesItsLsnsWhenItIsNotTheFirstFileOfItsShard(boolean preallocate)
+            throws Exception {
+        try (WalRig rig = WalRig.onDurableShardDirs()) {
+            WalOptions options = WalRig.options(2, 1024, preallocate);
+            long a = WalRig.topicOn(0, 2, 0);
+            long b = WalRig.topicOn(1, 2, 0);
+            rig.start(options);
+            for (int i = 0; i < 3; i++) {
+                await(rig.append(a, i, 100, AckPoint.FORCED)); // lsns 0..2: shard 0, file 0
+            }
+            await(rig.append(b, 0, 100, AckPoint.FORCED)); // lsn 3: shard 1, file 3
+            await(rig.append(b, 1, 100, AckPoint.WRITTEN)); // lsn 4, never forced
+            await(rig.append(a, 3, 600, AckPoint.WRITTEN)); // lsn 5 does not fit: shard 0 rotates, never forced
+            Path five = Layout.file(0, 5);
+            rig.powerLoss(3, TearMode.NONE);
+            byte[] left = rig.disk.bytes(five);
+            assertTrue(left.length >= Layout.FILE_HEADER && Layout.frames(left).isEmpty(),
+                    "file 5 kept its header and lost its frame");
+
+            WalRig.Recovery r1 = rig.recover();
+            assertEquals(4, r1.frames().size());
+            assertEquals(5, r1.result().nextLsn(), "the name of file 5 reserves the lsns below 5");
+
+            rig.start(options);
+            for (int i = 4; i < 16; i++) {
+                await(rig.append(a, i, 100, AckPoint.FORCED)); // 12 frames of 144 bytes: shard 0 rotates
+            }
+            rig.closeClean();
+            WalRig.Recovery r2 = rig.recover();
+            assertEquals(16, r2.frames().size());
+            assertEquals(List.of(), r2.result().truncated(), "no older file ends without its seal");
+            for (int s = 0; s < 2; s++) {
+                List<Path> files = rig.disk.list(Layout.shardDir(s)).stream().filter(Layout::isWalFile).toList();
+                for (int i = 0; i + 1 < files.size(); i++) {
+                    long nextName = Long.parseLong(files.get(i + 1).getFileName().toString().substring(0, 20));
+                    for (Layout.At f : Layout.frames(rig.disk.bytes(files.get(i)))) {
+                        assertTrue(f.length() == Layout.FIXED || f.lsn() < nextName, files.get(i) + " holds lsn "
+                                + f.lsn() + ", not below the name of the next file " + files.get(i + 1));
+                    }
+                }
+            }
+            // what truncation relies on: it keeps every frame at or above the lsn it truncates before
+            FakeStorage copy = new FakeStorage();
+            copy.restore(rig.disk.snapshot());
+            Wal.truncateBefore(copy, Layout.WAL, 6);
+            List<Long> kept = new ArrayList<>();
+            WalReplay.replay(copy, Layout.WAL, f -> kept.add(f.lsn()));
+            List<Long> expected = r2.frames().stream().map(Seen::lsn).filter(l -> l >= 6).toList();
+            assertTrue(kept.containsAll(expected), "truncating before 6 kept " + kept + ", expected " + expected);
         }
     }
 
