@@ -43,6 +43,18 @@ public final class Wal implements AutoCloseable {
     public static Wal start(Storage fs, Path walDir, WalOptions options, long nextLsn, InstantSource clock)
             throws IOException {
         fs.createDirectories(walDir);
+        for (Path dir : fs.list(walDir)) {
+            if (dir.getFileName().toString().startsWith(WalFiles.SHARD_PREFIX)) {
+                for (Path f : fs.list(dir)) {
+                    if (WalFiles.firstLsn(f) > nextLsn) {
+                        // a new file would sort before it while holding later lsns: replay and
+                        // truncation both rely on names ordering the frames
+                        throw new IllegalStateException("WAL file " + f + " is named above the next lsn " + nextLsn
+                                + "; start from the lsn recovery returned");
+                    }
+                }
+            }
+        }
         WalShard[] shards = new WalShard[options.shards()];
         AtomicReference<IOException> failure = new AtomicReference<>();
         ForceLatency forceLatency = new ForceLatency();

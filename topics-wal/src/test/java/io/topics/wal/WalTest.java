@@ -56,6 +56,21 @@ class WalTest {
     }
 
     @Test
+    void startingBelowAnExistingFilesNameIsRefused() throws Exception {
+        try (Wal wal = Wal.start(fs, dir, options(1, 1 << 20), 0, CLOCK)) {
+            wal.append(FrameType.APPEND, 0, 7, 1, 12, text("a"), AckPoint.WRITTEN).get();
+        }
+        long next = WalReplay.replay(fs, dir, f -> { }).nextLsn();
+        try (Wal wal = Wal.start(fs, dir, options(1, 1 << 20), next, CLOCK)) {
+            wal.append(FrameType.APPEND, 0, 7, 2, 13, text("b"), AckPoint.WRITTEN).get();
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Wal.start(fs, dir, options(1, 1 << 20), next - 1, CLOCK));
+        assertTrue(e.getMessage().contains("is named above the next lsn"), e.getMessage());
+        Wal.start(fs, dir, options(1, 1 << 20), WalReplay.replay(fs, dir, f -> { }).nextLsn(), CLOCK).close();
+    }
+
+    @Test
     void framesComeBackInOrderWithEveryField() throws Exception {
         try (Wal wal = Wal.start(fs, dir, options(1, 1 << 20), 0, CLOCK)) {
             wal.append(FrameType.TOPIC_CREATE, 0, 7, 0, 11, text("orders"), AckPoint.FORCED).get();
