@@ -24,6 +24,10 @@ public final class Main {
             return;
         }
         configureLogging(config.logLevel());
+        // before start: a SIGTERM during recovery is a clean stop once recovery is done, not a kill
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
         TopicsServer server;
         try {
             server = TopicsServer.start(config, InstantSource.system());
@@ -32,9 +36,6 @@ public final class Main {
             System.exit(1);
             return;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
         try {
             stop.await();
             server.close();
@@ -46,10 +47,10 @@ public final class Main {
     }
 
     private static void configureLogging(String level) {
-        Level l = switch (level.toLowerCase(java.util.Locale.ROOT)) {
+        Level l = switch (level) { // ServerConfig accepts only these
             case "trace" -> Level.FINEST;
             case "debug" -> Level.FINE;
-            case "warn", "warning" -> Level.WARNING;
+            case "warn" -> Level.WARNING;
             case "error" -> Level.SEVERE;
             case "off" -> Level.OFF;
             default -> Level.INFO;

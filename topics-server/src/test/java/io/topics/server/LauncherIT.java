@@ -1,6 +1,7 @@
 package io.topics.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +81,45 @@ class LauncherIT {
         }
         assertTrue(server.waitFor(5, TimeUnit.SECONDS), "shutdown within 5 s");
         assertEquals(0, server.exitValue());
+        // the final checkpoint: the record was sealed and a snapshot names it
+        try (var segs = Files.walk(dir.resolve("data").resolve("segments"));
+             var snaps = Files.list(dir.resolve("data").resolve("snapshots"))) {
+            assertEquals(1, segs.filter(p -> p.toString().endsWith(".seg")).count());
+            assertTrue(snaps.anyMatch(p -> p.toString().endsWith(".snap")));
+        }
+        assertTrue(serverLogs().contains("recovered"), "TOPICS_LOG defaults to info");
+    }
+
+    @Test
+    void aQuietLogLevelHidesInfoAndAMisspeltOneIsRefused() throws Exception {
+        Path portFile = dir.resolve("port");
+        Process quiet = launch(Map.of("TOPICS_PORT", "0", "TOPICS_PORT_FILE", portFile.toString(),
+                "TOPICS_DATA_DIR", dir.resolve("data").toString(), "TOPICS_LOG", "warn"));
+        try {
+            awaitPortFile(portFile, quiet);
+        } finally {
+            quiet.destroy();
+        }
+        assertTrue(quiet.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(0, quiet.exitValue());
+        String log = serverLogs();
+        assertFalse(log.contains("INFO"), log);
+        Process bad = launch(Map.of("TOPICS_PORT", "0", "TOPICS_DATA_DIR", dir.resolve("data").toString(),
+                "TOPICS_LOG", "verbose"));
+        assertTrue(bad.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue());
+        assertTrue(serverLogs().contains("TOPICS_LOG must be one of"));
+    }
+
+    /** Everything the launched servers printed. */
+    String serverLogs() throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(x -> x.getFileName().toString().startsWith("server-")).sorted().toList()) {
+                all.append(Files.readString(f, StandardCharsets.UTF_8));
+            }
+        }
+        return all.toString();
     }
 
     @Test
@@ -88,11 +128,7 @@ class LauncherIT {
                 "TOPICS_DATA_DIR", dir.resolve("data").toString()));
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         assertNotEquals(0, p.exitValue());
-        String log;
-        try (var files = Files.list(dir)) {
-            Path f = files.filter(x -> x.getFileName().toString().startsWith("server-")).findFirst().orElseThrow();
-            log = Files.readString(f, StandardCharsets.UTF_8);
-        }
+        String log = serverLogs();
         assertTrue(log.contains("TOPICS_ALLOW_INSECURE_NO_AUTH"), log);
     }
 }

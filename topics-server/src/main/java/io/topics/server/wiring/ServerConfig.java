@@ -103,9 +103,22 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
         String plugins = s.get("TOPICS_PLUGINS_DIR");
         String portFile = s.get("TOPICS_PORT_FILE");
         return new ServerConfig(host, port, portFile == null || portFile.isEmpty() ? null : Path.of(portFile),
-                Path.of(s.getOrDefault("TOPICS_DATA_DIR", "./topics-data")), s.getOrDefault("TOPICS_LOG", "info"),
+                Path.of(s.getOrDefault("TOPICS_DATA_DIR", "./topics-data")), logLevel(s),
                 plugins == null || plugins.isEmpty() ? null : Path.of(plugins), auth,
                 flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), walShards(s), limits, engine, checkpoints, s);
+    }
+
+    /** The log levels {@code TOPICS_LOG} accepts. */
+    public static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
+
+    /** {@code TOPICS_LOG}, lower-cased; a misspelt level is refused rather than quietly read as info. */
+    private static String logLevel(Map<String, String> s) {
+        String v = s.getOrDefault("TOPICS_LOG", "info").trim().toLowerCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(v)) {
+            throw new IllegalArgumentException("TOPICS_LOG must be one of trace, debug, info, warn, error, off; got \""
+                    + s.get("TOPICS_LOG") + "\"");
+        }
+        return v;
     }
 
     /** {@code TOPICS_WAL_SHARDS}: default min(cores, 8); 1 to 8. */

@@ -32,6 +32,15 @@ class ServerConfigTest {
     }
 
     @Test
+    void logLevelsAreCheckedNotGuessed() {
+        assertEquals("info", ServerConfig.from(Map.of()).logLevel());
+        assertEquals("warn", ServerConfig.from(Map.of("TOPICS_LOG", " WARN ")).logLevel());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ServerConfig.from(Map.of("TOPICS_LOG", "verbose")));
+        assertTrue(e.getMessage().contains("TOPICS_LOG must be one of"), e.getMessage());
+    }
+
+    @Test
     void checkpointSettingsAreReadAndZeroIsRefusedWhereItMakesNoSense() {
         assertEquals(io.topics.server.engine.CheckpointPolicy.DEFAULTS, ServerConfig.from(Map.of()).checkpoints());
         ServerConfig c = ServerConfig.from(Map.of("TOPICS_SEGMENT_MAX_EVENTS", "500", "TOPICS_SEGMENT_MAX_AGE_MS", "0"),
