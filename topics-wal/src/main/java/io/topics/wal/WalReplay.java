@@ -28,7 +28,12 @@ public final class WalReplay {
      *                       ({@link Wal#truncateBefore}); {@code Long.MIN_VALUE} when the WAL
      *                       still holds its whole history
      */
-    public record Result(long nextLsn, long frames, List<String> truncated, long truncatedBelow) {
+    public record Result(long nextLsn, long frames, List<String> truncated, long truncatedBelow,
+                         List<List<Path>> files) {
+        /** @param files the WAL files replay read, per shard, for {@link #reread} */
+        public Result {
+            files = List.copyOf(files);
+        }
     }
 
     private WalReplay() {
@@ -61,7 +66,13 @@ public final class WalReplay {
         try {
             for (Path dir : fs.list(walDir)) {
                 if (dir.getFileName().toString().startsWith(WalFiles.SHARD_PREFIX)) {
-                    ShardReader r = new ShardReader(fs, dir, fromLsn, truncated);
+                    List<Path> files = new ArrayList<>();
+                    for (Path p : fs.list(dir)) {
+                        if (WalFiles.firstLsn(p) >= 0) {
+                            files.add(p);
+                        }
+                    }
+                    ShardReader r = new ShardReader(fs, files, fromLsn, truncated, false);
                     readers.add(r);
                     if (r.advance()) {
                         heads.add(r);
@@ -94,7 +105,51 @@ public final class WalReplay {
             for (ShardReader r : readers) {
                 maxLsn = Math.max(maxLsn, r.maxFileLsn);
             }
-            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated, TruncationMark.read(fs, walDir));
+            List<List<Path>> files = new ArrayList<>();
+            for (ShardReader r : readers) {
+                files.add(r.files);
+            }
+            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated, TruncationMark.read(fs, walDir), files);
+        } finally {
+            for (ShardReader r : readers) {
+                r.close();
+            }
+        }
+    }
+
+    /**
+     * Reads the files an earlier {@link #replay} read (its {@link Result#files()}) once more,
+     * without changing them, and delivers the frames at or above {@code fromLsn} in lsn order.
+     * For work deferred past readiness: a running WAL only ever writes new files, so these do
+     * not change meanwhile. Any damage is an error here (replay already cut the torn tails).
+     */
+    public static void reread(Storage fs, List<List<Path>> files, long fromLsn, Consumer<Frame> sink)
+            throws IOException {
+        PriorityQueue<ShardReader> heads = new PriorityQueue<>((a, b) -> Long.compare(a.frame.lsn(), b.frame.lsn()));
+        List<ShardReader> readers = new ArrayList<>();
+        try {
+            for (List<Path> shard : files) {
+                List<Path> present = new ArrayList<>();
+                for (Path p : shard) {
+                    if (fs.exists(p)) { // replay removed a newest file that never held a frame
+                        present.add(p);
+                    }
+                }
+                ShardReader r = new ShardReader(fs, present, fromLsn, new ArrayList<>(), true);
+                readers.add(r);
+                if (r.advance()) {
+                    heads.add(r);
+                }
+            }
+            while (!heads.isEmpty()) {
+                ShardReader r = heads.poll();
+                if (r.frame.lsn() >= fromLsn) {
+                    sink.accept(r.frame);
+                }
+                if (r.advance()) {
+                    heads.add(r);
+                }
+            }
         } finally {
             for (ShardReader r : readers) {
                 r.close();
@@ -115,8 +170,10 @@ public final class WalReplay {
     /** Walks one shard's files in order, frame by frame, through a reusable window. */
     private static final class ShardReader {
         private final Storage fs;
-        private final List<Path> files = new ArrayList<>();
+        private final List<Path> files;
         private final List<String> truncated;
+        /** Reading again what replay already repaired: nothing is cut, forced or removed. */
+        private final boolean readOnly;
         private int fileIndex = -1;
         private StorageFile file;
         private Path path;
@@ -131,14 +188,12 @@ public final class WalReplay {
         private long windowStart;
         Frame frame;
 
-        ShardReader(Storage fs, Path dir, long fromLsn, List<String> truncated) throws IOException {
+        ShardReader(Storage fs, List<Path> files, long fromLsn, List<String> truncated, boolean readOnly)
+                throws IOException {
             this.fs = fs;
+            this.files = new ArrayList<>(files);
             this.truncated = truncated;
-            for (Path p : fs.list(dir)) {
-                if (WalFiles.firstLsn(p) >= 0) {
-                    files.add(p);
-                }
-            }
+            this.readOnly = readOnly;
             // file i holds lsns below the first lsn of file i + 1
             while (files.size() > 1 && WalFiles.firstLsn(files.get(1)) <= fromLsn) {
                 maxFileLsn = Math.max(maxFileLsn, WalFiles.firstLsn(files.get(1)) - 1);
@@ -173,7 +228,11 @@ public final class WalReplay {
                         throw new WalCorruptionException(path, frameOffset, "ends without its seal, and more log follows");
                     }
                 }
-                if (last && !sealed) {
+                if (last && !sealed && readOnly) {
+                    if (!bad.isEmpty()) {
+                        throw new WalCorruptionException(path, frameOffset, bad + " in a file replay had repaired");
+                    }
+                } else if (last && !sealed) {
                     if (frameOffset < fileSize) {
                         // the torn tail (or zero-filled preallocation) of the newest file
                         file.truncate(frameOffset);
@@ -227,7 +286,7 @@ public final class WalReplay {
             offset = WalFiles.HEADER_BYTES;
             if (bad != null) {
                 boolean last = fileIndex == files.size() - 1;
-                if (last && allZero()) {
+                if (last && !readOnly && allZero()) {
                     // created, then the crash came before its header was durable: it never held a frame
                     file.close();
                     file = null;

@@ -305,7 +305,7 @@ public final class Checkpoints implements AutoCloseable {
 
     /** Whether {@code t} holds published records that came through the journal and are not sealed. */
     private static boolean sealable(Topic t) {
-        return Math.min(t.log.head(), t.loggedThrough) > t.log.sealedThrough();
+        return !t.pending && Math.min(t.log.head(), t.loggedThrough) > t.log.sealedThrough();
     }
 
     /**

@@ -57,6 +57,12 @@ public final class Engine {
     private long snapshotLsn = Long.MIN_VALUE;
     /** Gaps replay found in logged topics, until {@link #recovered()} hands them over. */
     private final List<String> replayProblems = new ArrayList<>();
+    /** Recovery sets best-effort topics' records aside (topic id to its first such lsn) when asked. */
+    private boolean deferBestEffort;
+    private final Map<Long, Long> deferred = new java.util.HashMap<>();
+    /** Topics waiting for the deferred replay, by id; and what that replay found missing. */
+    private final Map<Long, Topic> pendingById = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> deferredProblems = new ArrayList<>();
     /** Seals and snapshots; null for an engine that keeps everything in memory. */
     private volatile Checkpoints checkpoints;
 
@@ -120,6 +126,7 @@ public final class Engine {
                 if (t.retired()) {
                     continue;
                 }
+                refuseIfPending(t);
                 TopicConfig current = t.config();
                 if (patch.type() != null && patch.type() != current.type()) {
                     throw new TopicsException(ErrorCode.TOPIC_EXISTS_INCOMPATIBLE,
@@ -180,6 +187,7 @@ public final class Engine {
                 if (t.retired()) {
                     continue;
                 }
+                refuseIfPending(t);
                 refuseIfJournalFailed();
                 long now = clock.millis();
                 String key = batch.idempotencyKey();
@@ -335,6 +343,7 @@ public final class Engine {
             }
             t.lock.lock();
             try {
+                refuseIfPending(t);
                 long count = t.log.count();
                 if (ifEmpty && count > 0) {
                     throw new TopicsException(ErrorCode.TOPIC_NOT_EMPTY,
@@ -411,29 +420,104 @@ public final class Engine {
                 }
             }
             case APPEND -> {
-                if (t != null && f.seq() > t.log.filled()) {
-                    // a jump within the reserved seqs is what an unlogged class handed out before a
-                    // switch to a logged one; any other jump is log that is missing, and is said
-                    long expected = Math.max(t.log.filled(), t.reserved) + 1;
-                    if (f.seq() > expected) {
-                        replayProblems.add("topic \"" + t.name + "\": seqs " + expected + ".." + (f.seq() - 1)
-                                + " are missing from the WAL");
-                    }
-                    t.log.skipTo(f.seq());
-                    WriteBatch b = Codec.records(f.payload());
-                    t.log.fill(b, f.ts(), f.lsn());
-                    t.log.publish(t.log.filled(), b.payloadBytes(), b.size());
-                    t.loggedThrough = t.log.filled();
-                    t.wrote(f.ts());
-                    totalBytes.add(b.payloadBytes());
-                    memoryBytes.add(b.payloadBytes());
-                } else if (t != null && f.seq() + Codec.recordCount(f.payload()) - 1 > t.log.filled()) {
-                    // seals end on batch boundaries, so a frame is either sealed whole or not at all
-                    throw new IllegalStateException("WAL frame at lsn " + f.lsn() + " (topic " + t.name + ", seq "
-                            + f.seq() + ") straddles the sealed seq " + t.log.filled());
+                if (t == null) {
+                    return;
                 }
+                if (deferBestEffort && (deferred.containsKey(t.id) || bestEffort(t.config()))) {
+                    // best-effort records never hold up readiness: this topic finishes after ready,
+                    // in order, so all its later appends wait with it
+                    deferred.putIfAbsent(t.id, f.lsn());
+                    return;
+                }
+                applyAppend(t, f, replayProblems);
             }
         }
+    }
+
+    /** Appends a replayed frame's records to {@code t}, unless it holds them already. */
+    private void applyAppend(Topic t, Frame f, List<String> problems) {
+        if (f.seq() > t.log.filled()) {
+            // a jump within the reserved seqs is what an unlogged class handed out before a
+            // switch to a logged one; any other jump is log that is missing, and is said
+            long expected = Math.max(t.log.filled(), t.reserved) + 1;
+            if (f.seq() > expected) {
+                problems.add("topic \"" + t.name + "\": seqs " + expected + ".." + (f.seq() - 1)
+                        + " are missing from the WAL");
+            }
+            t.log.skipTo(f.seq());
+            WriteBatch b = Codec.records(f.payload());
+            t.log.fill(b, f.ts(), f.lsn());
+            t.log.publish(t.log.filled(), b.payloadBytes(), b.size());
+            t.loggedThrough = t.log.filled();
+            t.wrote(f.ts());
+            totalBytes.add(b.payloadBytes());
+            memoryBytes.add(b.payloadBytes());
+        } else if (f.seq() + Codec.recordCount(f.payload()) - 1 > t.log.filled()) {
+            // seals end on batch boundaries, so a frame is either sealed whole or not at all
+            throw new IllegalStateException("WAL frame at lsn " + f.lsn() + " (topic " + t.name + ", seq "
+                    + f.seq() + ") straddles the sealed seq " + t.log.filled());
+        }
+    }
+
+    /** A class whose writes are acknowledged before they are written: its recovery may not hold up readiness. */
+    private boolean bestEffort(TopicConfig c) {
+        DurabilityClassProvider p = classOf(c);
+        return p.logsRecords() && p.ackPoint() == AckPoint.ENQUEUED;
+    }
+
+    /**
+     * Asks {@link #replay} to set aside the records of best-effort ({@code memory}) topics, so
+     * recovery can answer ready before they are back: such a topic answers {@code 503} until
+     * {@link #replayDeferred} and {@link #deferredDone} have brought it back. Call first.
+     */
+    public void deferBestEffortReplay() {
+        deferBestEffort = true;
+    }
+
+    /** The lowest lsn the deferred replay must read from; {@code Long.MAX_VALUE} when nothing was set aside. */
+    public long deferredFrom() {
+        long from = Long.MAX_VALUE;
+        for (Topic t : pendingById.values()) {
+            from = Math.min(from, t.pendingFrom);
+        }
+        return from;
+    }
+
+    /** The deferred replay, after ready: applies a frame set aside for a topic that waits for it. */
+    public void replayDeferred(Frame f) {
+        if (f.type() != FrameType.APPEND) {
+            return;
+        }
+        Topic t = pendingById.get(f.topicId());
+        if (t == null || f.lsn() < t.pendingFrom) {
+            return;
+        }
+        t.lock.lock();
+        try {
+            if (!t.retired()) {
+                applyAppend(t, f, deferredProblems);
+            }
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /** Ends the deferred replay: the waiting topics continue above their seqs and serve again. Returns what was missing. */
+    public List<String> deferredDone() {
+        for (Topic t : pendingById.values()) {
+            t.lock.lock();
+            try {
+                t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
+                t.pending = false;
+                t.signal.fire();
+            } finally {
+                t.lock.unlock();
+            }
+        }
+        pendingById.clear();
+        List<String> problems = List.copyOf(deferredProblems);
+        deferredProblems.clear();
+        return problems;
     }
 
     /**
@@ -442,8 +526,17 @@ public final class Engine {
      */
     public List<String> recovered() {
         for (Topic t : topics.values()) {
+            Long from = deferred.get(t.id);
+            if (from != null) {
+                t.pending = true; // waits for replayDeferred: its seqs are not known yet
+                t.pendingFrom = from;
+                pendingById.put(t.id, t);
+                continue;
+            }
             t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
         }
+        deferred.clear();
+        deferBestEffort = false;
         replaying = null;
         replayFrom = Long.MIN_VALUE;
         snapshotLsn = Long.MIN_VALUE;
@@ -508,6 +601,9 @@ public final class Engine {
                     segs.add(seg.info());
                 }
                 replay = Math.min(replay, t.log.unsealedMinLsn(t.loggedThrough));
+                if (t.pending) {
+                    replay = Math.min(replay, t.pendingFrom); // its records are still only in the WAL
+                }
                 states.add(new EngineSnapshot.TopicState(t.id, t.name, t.config(), t.log.sealedThrough(),
                         t.reserved, t.lastWriteTs(), segs));
             } finally {
@@ -596,7 +692,16 @@ public final class Engine {
         if (t == null) {
             throw TopicsException.topicNotFound(name);
         }
+        refuseIfPending(t);
         return t;
+    }
+
+    /** A topic whose best-effort records are still being replayed answers 503 until they are back. */
+    private static void refuseIfPending(Topic t) {
+        if (t.pending) {
+            throw new TopicsException(ErrorCode.NOT_READY, "topic \"" + t.name + "\" is still replaying its log",
+                    Map.of("reason", "topic_replaying", "topic", t.name, "retry_after_ms", RETRY_AFTER_MS));
+        }
     }
 
     private record Created(Topic topic, boolean created) {

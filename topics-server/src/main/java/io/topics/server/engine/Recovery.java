@@ -26,7 +26,16 @@ public final class Recovery {
      * @param frames      WAL frames read
      * @param problems    what was found damaged or cut, one line each (never silent)
      */
-    public record Result(Wal wal, long snapshotLsn, long frames, List<String> problems) {
+    public record Result(Wal wal, long snapshotLsn, long frames, List<String> problems, Deferred deferred) {
+    }
+
+    /**
+     * The replay of best-effort ({@code memory}) topics, set aside so they never hold up
+     * readiness; until it ran, those topics answer {@code 503}. Run it once, after ready.
+     */
+    public interface Deferred {
+        /** Returns what was found missing, one line each. */
+        List<String> run() throws IOException;
     }
 
     public static Result run(Storage fs, Path dataDir, Engine engine, Checkpoints checkpoints, WalJournal journal,
@@ -35,6 +44,7 @@ public final class Recovery {
         List<String> problems = new ArrayList<>();
         Checkpoints.Restored snap = checkpoints.restore();
         snap.problems().forEach(p -> problems.add("damaged snapshot: " + p));
+        engine.deferBestEffortReplay();
         WalReplay.Result r = WalReplay.replay(fs, walDir, checkpoints.replayFrom(), engine::replay, progress);
         if (r.truncatedBelow() > checkpoints.replayFrom()) {
             // the WAL below the mark is gone: only a snapshot starting at or above it can stand for it
@@ -49,6 +59,12 @@ public final class Recovery {
         checkpoints.recovered().forEach(p -> problems.add("damaged segment: " + p));
         Wal wal = Wal.start(fs, walDir, options, Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);
         journal.attach(wal);
-        return new Result(wal, snap.snapshotLsn(), r.frames(), problems);
+        long from = engine.deferredFrom();
+        Deferred deferred = from == Long.MAX_VALUE ? List::of : () -> {
+            // the files replay read: the running WAL writes only new ones, and checkpoints keep these
+            WalReplay.reread(fs, r.files(), from, engine::replayDeferred);
+            return engine.deferredDone();
+        };
+        return new Result(wal, snap.snapshotLsn(), r.frames(), problems, deferred);
     }
 }

@@ -37,6 +37,10 @@ final class Topic {
     long reserved;
     /** The highest seq written through the journal: checkpoints seal up to here. Written under lock. */
     volatile long loggedThrough;
+    /** Recovery set this best-effort topic's records aside: it answers 503 until they are replayed. */
+    volatile boolean pending;
+    /** The first lsn the deferred replay applies to this topic. */
+    volatile long pendingFrom;
 
     Topic(String name, long id, TopicConfig config) {
         this.name = name;

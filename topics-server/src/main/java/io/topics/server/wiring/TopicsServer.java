@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.logging.Logger;
 
 import io.helidon.webserver.WebServer;
@@ -41,8 +42,21 @@ public final class TopicsServer implements AutoCloseable {
         this.wal = wal;
     }
 
+    /** Brings back the best-effort topics recovery set aside; they answer 503 until then. */
+    private static void runDeferred(Recovery.Result recovered) {
+        try {
+            long t0 = System.nanoTime();
+            List<String> problems = recovered.deferred().run();
+            problems.forEach(p -> LOG.warning("missing log: " + p));
+            LOG.info(() -> "deferred replay done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } catch (IOException | RuntimeException e) {
+            LOG.log(java.util.logging.Level.SEVERE, "deferred replay failed; its topics keep answering 503", e);
+        }
+    }
+
     /** Recovers the engine from the data directory and opens the WAL for writing. */
-    private static Wal recover(ServerConfig config, InstantSource clock, ServerComponent component) throws IOException {
+    private static Recovery.Result recover(ServerConfig config, InstantSource clock, ServerComponent component)
+            throws IOException {
         long t0 = System.nanoTime();
         WalOptions d = WalOptions.defaults();
         Recovery.Result r = Recovery.run(RealStorage.INSTANCE, config.dataDir(), component.engine(),
@@ -53,7 +67,7 @@ public final class TopicsServer implements AutoCloseable {
         LOG.info(() -> "recovered " + (r.snapshotLsn() < 0 ? "without a snapshot" : "from snapshot " + r.snapshotLsn())
                 + " and " + r.frames() + " WAL frames, " + component.engine().topicCount() + " topics in "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        return r.wal();
+        return r;
     }
 
     public static TopicsServer start(ServerConfig config, InstantSource clock) throws IOException {
@@ -73,16 +87,18 @@ public final class TopicsServer implements AutoCloseable {
             }
             LOG.info(() -> "topics listening on " + config.host() + ":" + server.port() + ", data in "
                     + config.dataDir().toAbsolutePath());
-            Wal wal;
+            Recovery.Result recovered;
             try {
-                wal = recover(config, clock, component);
+                recovered = recover(config, clock, component);
             } catch (IOException | RuntimeException e) {
                 server.stop();
                 throw e;
             }
+            Wal wal = recovered.wal();
             component.checkpoints().start();
             component.state().recoveryProgress(1.0);
             component.state().ready();
+            Thread.ofPlatform().name("topics-deferred-replay").daemon().start(() -> runDeferred(recovered));
             return new TopicsServer(component, server, lock, wal);
         } catch (RuntimeException | IOException e) {
             lock.close();

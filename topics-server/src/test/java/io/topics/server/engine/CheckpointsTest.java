@@ -444,6 +444,60 @@ class CheckpointsTest {
         assertEquals(List.of("topic \"t\": seqs 3..4 are missing from the WAL"), problems);
     }
 
+    @Test
+    void memoryTopicsComeBackAfterReadyAndAnswer503Meanwhile() throws Exception {
+        Node n = open();
+        n.engine.putTopic("m", DurableEngineTest.durability("memory"));
+        n.engine.putTopic("d", DurableEngineTest.durability("disk"));
+        write(n.engine, "m", 4, 3);
+        write(n.engine, "d", 2, 2);
+        String m = readAll(n.engine, "m");
+        String d = readAll(n.engine, "d");
+        n.kill();
+        Node again = open();
+        assertEquals(d, readAll(again.engine, "d"), "other classes serve at once");
+        for (ThrowingCall call : new ThrowingCall[] {
+            () -> readAll(again.engine, "m"),
+            () -> again.engine.append("m", EngineTest.batch("1")),
+            () -> again.engine.state("m", false),
+            () -> again.engine.putTopic("m", DurableEngineTest.durability("disk")),
+            () -> again.engine.deleteTopic("m", false)}) {
+            TopicsException e = assertThrows(TopicsException.class, call::run);
+            assertEquals(ErrorCode.NOT_READY, e.code());
+            assertEquals("topic_replaying", e.detail().get("reason"));
+        }
+        again.checkpoints.runOnce(); // a checkpoint meanwhile neither seals it nor drops its WAL
+        again.checkpoints.runOnce();
+        assertEquals(List.of(), again.recovery.deferred().run());
+        assertEquals(m, readAll(again.engine, "m"));
+        assertEquals(13, again.engine.append("m", EngineTest.batch("1")).firstSeq(), "the next write gets head + 1");
+    }
+
+    @Test
+    void aDeferredTopicsWalOutlivesCheckpointsUntilItIsBack() throws Exception {
+        Node n = open();
+        n.engine.putTopic("m", DurableEngineTest.durability("memory"));
+        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
+        write(n.engine, "m", 3, 2);
+        n.kill();
+        Node again = open();
+        for (int round = 0; round < 4; round++) {
+            writeBig(again.engine, "t", 60); // rotates 64 KB WAL files; snapshots try to truncate them
+            again.checkpoints.runOnce();
+        }
+        again.recovery.deferred().run();
+        assertEquals(6, again.engine.state("m", false).count());
+        again.kill();
+        Node third = open();
+        third.recovery.deferred().run();
+        assertEquals(6, third.engine.state("m", false).count(), "a restart meanwhile still finds it all");
+    }
+
+    /** A call expected to throw. */
+    interface ThrowingCall {
+        void run() throws Exception;
+    }
+
     private static long topicId(Node n, String name) {
         for (Topic t : n.engine.topics()) {
             if (t.name.equals(name)) {
