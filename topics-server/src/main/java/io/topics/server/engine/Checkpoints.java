@@ -225,27 +225,8 @@ public final class Checkpoints implements AutoCloseable {
                 }
             }
         }
-        if (engine.memoryBytes() > policy.memoryTailBytes()) {
-            // one pass, largest first, so a round always ends and reaches its snapshot even
-            // while writes outpace the seals
-            List<Topic> tails = new ArrayList<>();
-            for (Topic t : engine.topics()) {
-                if (sealable(t)) {
-                    tails.add(t);
-                }
-            }
-            tails.sort((a, b) -> Long.compare(b.log.unsealedBytes(), a.log.unsealedBytes()));
-            for (Topic t : tails) {
-                if (engine.memoryBytes() <= policy.memoryTailBytes()) {
-                    break;
-                }
-                try {
-                    seal(t);
-                } catch (IOException e) {
-                    failed = failed == null ? e : failed;
-                }
-            }
-        }
+        IOException memory = relieveMemory();
+        failed = failed == null ? memory : failed;
         deleteRetired();
         if (journal.nextLsn() > lastSnapshotLsn && (lastSnapshotMs == Long.MIN_VALUE
                 || now - lastSnapshotMs >= policy.snapshotIntervalMs())) {
@@ -253,6 +234,48 @@ public final class Checkpoints implements AutoCloseable {
         }
         if (failed != null) {
             throw failed; // after the snapshot, which holds every seal that did succeed
+        }
+    }
+
+    /**
+     * While memory is over its budget, seals the largest tails, each at most once: one pass,
+     * so a round always ends and reaches its snapshot even while writes outpace the seals.
+     * Returns the first failure, after trying the others.
+     */
+    private IOException relieveMemory() {
+        if (engine.memoryBytes() <= policy.memoryTailBytes()) {
+            return null;
+        }
+        List<Topic> tails = new ArrayList<>();
+        for (Topic t : engine.topics()) {
+            if (sealable(t)) {
+                tails.add(t);
+            }
+        }
+        tails.sort((a, b) -> Long.compare(b.log.unsealedBytes(), a.log.unsealedBytes()));
+        IOException failed = null;
+        for (Topic t : tails) {
+            if (engine.memoryBytes() <= policy.memoryTailBytes()) {
+                break;
+            }
+            try {
+                seal(t);
+            } catch (IOException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * For replay, which refills memory from the WAL before any snapshot: seals the largest
+     * tails when memory passes its budget, so recovery stays within it too. What it seals
+     * becomes part of the next snapshot (or an orphan, replayed again, if a crash comes first).
+     */
+    public synchronized void relieveMemoryDuringReplay() throws IOException {
+        IOException failed = relieveMemory();
+        if (failed != null) {
+            throw failed;
         }
     }
 
@@ -305,7 +328,7 @@ public final class Checkpoints implements AutoCloseable {
 
     /** Whether {@code t} holds published records that came through the journal and are not sealed. */
     private static boolean sealable(Topic t) {
-        return !t.pending && Math.min(t.log.head(), t.loggedThrough) > t.log.sealedThrough();
+        return Math.min(t.log.head(), t.loggedThrough) > t.log.sealedThrough();
     }
 
     /**

@@ -38,6 +38,22 @@ public final class Recovery {
         List<String> run() throws IOException;
     }
 
+    /** Applies frames with {@code apply}, sealing tails now and then so replay stays within the memory budget. */
+    private static java.util.function.Consumer<io.topics.wal.Frame> boundedBy(
+            Checkpoints checkpoints, java.util.function.Consumer<io.topics.wal.Frame> apply) {
+        long[] frames = {0};
+        return f -> {
+            apply.accept(f);
+            if ((++frames[0] & 1023) == 0) {
+                try {
+                    checkpoints.relieveMemoryDuringReplay();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("sealing during replay failed", e);
+                }
+            }
+        };
+    }
+
     public static Result run(Storage fs, Path dataDir, Engine engine, Checkpoints checkpoints, WalJournal journal,
                              WalOptions options, InstantSource clock, DoubleConsumer progress) throws IOException {
         Path walDir = dataDir.resolve("wal");
@@ -45,7 +61,8 @@ public final class Recovery {
         Checkpoints.Restored snap = checkpoints.restore();
         snap.problems().forEach(p -> problems.add("damaged snapshot: " + p));
         engine.deferBestEffortReplay();
-        WalReplay.Result r = WalReplay.replay(fs, walDir, checkpoints.replayFrom(), engine::replay, progress);
+        WalReplay.Result r = WalReplay.replay(fs, walDir, checkpoints.replayFrom(),
+                boundedBy(checkpoints, engine::replay), progress);
         if (r.truncatedBelow() > checkpoints.replayFrom()) {
             // the WAL below the mark is gone: only a snapshot starting at or above it can stand for it
             throw new IllegalStateException("the WAL in " + walDir + " was truncated below lsn " + r.truncatedBelow()
@@ -62,7 +79,7 @@ public final class Recovery {
         long from = engine.deferredFrom();
         Deferred deferred = from == Long.MAX_VALUE ? List::of : () -> {
             // the files replay read: the running WAL writes only new ones, and checkpoints keep these
-            WalReplay.reread(fs, r.files(), from, engine::replayDeferred);
+            WalReplay.reread(fs, r.files(), from, boundedBy(checkpoints, engine::replayDeferred));
             return engine.deferredDone();
         };
         return new Result(wal, snap.snapshotLsn(), r.frames(), problems, deferred);

@@ -493,6 +493,25 @@ class CheckpointsTest {
         assertEquals(6, third.engine.state("m", false).count(), "a restart meanwhile still finds it all");
     }
 
+    @Test
+    void replayStaysWithinTheMemoryBudget() throws Exception {
+        policy = new CheckpointPolicy(1_000_000, 1L << 30, 0, 20_000, 0);
+        Node n = open();
+        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
+        write(n.engine, "t", 3000, 1); // ~50 KB in memory: nothing seals without a round
+        String before = readAll(n.engine, "t");
+        assertTrue(n.engine.memoryBytes() > 40_000, "memory " + n.engine.memoryBytes());
+        n.kill();
+        Node again = open();
+        assertTrue(again.engine.memoryBytes() < 40_000, "replay sealed as it went: " + again.engine.memoryBytes());
+        assertFalse(files("segments").isEmpty());
+        assertEquals(before, readAll(again.engine, "t"));
+        again.kill();
+        Node third = open(); // what replay sealed was in no snapshot: removed as orphans, sealed again
+        assertEquals(before, readAll(third.engine, "t"));
+        assertEquals(3001, third.engine.append("t", EngineTest.batch("1")).firstSeq());
+    }
+
     /** A call expected to throw. */
     interface ThrowingCall {
         void run() throws Exception;
