@@ -1,16 +1,24 @@
 package io.topics.server.bench;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.topics.api.storage.RealStorage;
+import io.topics.server.engine.CheckpointPolicy;
+import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.DiffQuery;
 import io.topics.server.engine.DiffResult;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.EngineLimits;
+import io.topics.server.engine.Journal;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.WriteBatch;
+import io.topics.wal.DiskDurability;
+import io.topics.wal.FsyncDurability;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -93,7 +101,11 @@ public class EngineBench {
         }
     }
 
-    /** One million records to read, and a cursor that wraps around. */
+    /**
+     * One million records to read, and a cursor that wraps around: in memory, or (for the
+     * sealed readers) all sealed into segment files by a final checkpoint, read through the
+     * page cache.
+     */
     public abstract static class Reader {
         static final int RECORDS = 1_000_000;
         Engine engine;
@@ -102,12 +114,30 @@ public class EngineBench {
 
         abstract int batch();
 
+        boolean sealed() {
+            return false;
+        }
+
         @Setup(Level.Trial)
-        public void setUp() {
-            engine = new Engine(InstantSource.system(), EngineLimits.DEFAULTS, CLASSES);
+        public void setUp() throws java.io.IOException {
+            Checkpoints checkpoints = null;
+            if (sealed()) {
+                engine = new Engine(InstantSource.system(), EngineLimits.DEFAULTS,
+                        Map.of("disk", new DiskDurability(), "fsync", new FsyncDurability()), Journal.NONE);
+                checkpoints = new Checkpoints(engine, Journal.NONE, RealStorage.INSTANCE,
+                        Files.createTempDirectory("topics-bench"), CheckpointPolicy.DEFAULTS, InstantSource.system());
+            } else {
+                engine = new Engine(InstantSource.system(), EngineLimits.DEFAULTS, CLASSES);
+            }
             WriteBatch b = batchOf(1000);
             for (int i = 0; i < RECORDS / 1000; i++) {
                 engine.append("bench", b);
+            }
+            if (checkpoints != null) {
+                checkpoints.checkpointAll();
+                if (engine.memoryBytes() != 0) {
+                    throw new AssertionError("not all sealed: " + engine.memoryBytes());
+                }
             }
             out = new JsonOut(1 << 20);
         }
@@ -138,6 +168,30 @@ public class EngineBench {
     public static class Reader1000 extends Reader {
         int batch() {
             return 1000;
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class SealedReader100 extends Reader {
+        int batch() {
+            return 100;
+        }
+
+        @Override
+        boolean sealed() {
+            return true;
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class SealedReader1000 extends Reader {
+        int batch() {
+            return 1000;
+        }
+
+        @Override
+        boolean sealed() {
+            return true;
         }
     }
 
@@ -176,6 +230,18 @@ public class EngineBench {
     @Benchmark
     @OperationsPerInvocation(1000)
     public long diff_batch1000(Reader1000 s) throws InterruptedException {
+        return s.diff();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(100)
+    public long sealedDiff_batch100(SealedReader100 s) throws InterruptedException {
+        return s.diff();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(1000)
+    public long sealedDiff_batch1000(SealedReader1000 s) throws InterruptedException {
         return s.diff();
     }
 }
