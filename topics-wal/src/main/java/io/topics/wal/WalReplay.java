@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
 import java.util.function.DoubleConsumer;
@@ -29,10 +31,14 @@ public final class WalReplay {
      *                       still holds its whole history
      */
     public record Result(long nextLsn, long frames, List<String> truncated, long truncatedBelow,
-                         List<List<Path>> files) {
-        /** @param files the WAL files replay read, per shard, for {@link #reread} */
+                         List<List<Path>> files, Map<Path, Long> fileEnds) {
+        /**
+         * @param files    the WAL files replay read, per shard, for {@link #reread}
+         * @param fileEnds where each of them ended (its last valid frame, for a cut newest file)
+         */
         public Result {
             files = List.copyOf(files);
+            fileEnds = Map.copyOf(fileEnds);
         }
     }
 
@@ -72,7 +78,7 @@ public final class WalReplay {
                             files.add(p);
                         }
                     }
-                    ShardReader r = new ShardReader(fs, files, fromLsn, truncated, false);
+                    ShardReader r = new ShardReader(fs, files, fromLsn, truncated, null);
                     readers.add(r);
                     if (r.advance()) {
                         heads.add(r);
@@ -106,10 +112,13 @@ public final class WalReplay {
                 maxLsn = Math.max(maxLsn, r.maxFileLsn);
             }
             List<List<Path>> files = new ArrayList<>();
+            Map<Path, Long> ends = new HashMap<>();
             for (ShardReader r : readers) {
                 files.add(r.files);
+                ends.putAll(r.ended);
             }
-            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated, TruncationMark.read(fs, walDir), files);
+            return new Result(Math.max(lastLsn, maxLsn) + 1, frames, truncated, TruncationMark.read(fs, walDir), files,
+                    ends);
         } finally {
             for (ShardReader r : readers) {
                 r.close();
@@ -123,19 +132,18 @@ public final class WalReplay {
      * For work deferred past readiness: a running WAL only ever writes new files, so these do
      * not change meanwhile. Any damage is an error here (replay already cut the torn tails).
      */
-    public static void reread(Storage fs, List<List<Path>> files, long fromLsn, Consumer<Frame> sink)
-            throws IOException {
+    public static void reread(Storage fs, Result replayed, long fromLsn, Consumer<Frame> sink) throws IOException {
         PriorityQueue<ShardReader> heads = new PriorityQueue<>((a, b) -> Long.compare(a.frame.lsn(), b.frame.lsn()));
         List<ShardReader> readers = new ArrayList<>();
         try {
-            for (List<Path> shard : files) {
+            for (List<Path> shard : replayed.files()) {
                 List<Path> present = new ArrayList<>();
                 for (Path p : shard) {
-                    if (fs.exists(p)) { // replay removed a newest file that never held a frame
+                    if (replayed.fileEnds().containsKey(p)) { // not one replay removed as frameless
                         present.add(p);
                     }
                 }
-                ShardReader r = new ShardReader(fs, present, fromLsn, new ArrayList<>(), true);
+                ShardReader r = new ShardReader(fs, present, fromLsn, new ArrayList<>(), replayed.fileEnds());
                 readers.add(r);
                 if (r.advance()) {
                     heads.add(r);
@@ -143,7 +151,7 @@ public final class WalReplay {
             }
             while (!heads.isEmpty()) {
                 ShardReader r = heads.poll();
-                if (r.frame.lsn() >= fromLsn) {
+                if (r.frame.lsn() >= fromLsn && r.frame.lsn() < replayed.nextLsn()) {
                     sink.accept(r.frame);
                 }
                 if (r.advance()) {
@@ -174,6 +182,10 @@ public final class WalReplay {
         private final List<String> truncated;
         /** Reading again what replay already repaired: nothing is cut, forced or removed. */
         private final boolean readOnly;
+        /** Where each file ended when it was replayed (read-only readers stop there), or null. */
+        private final Map<Path, Long> ends;
+        /** Where each file read through ended: its size, or the end of its last valid frame. */
+        final Map<Path, Long> ended = new HashMap<>();
         private int fileIndex = -1;
         private StorageFile file;
         private Path path;
@@ -188,12 +200,14 @@ public final class WalReplay {
         private long windowStart;
         Frame frame;
 
-        ShardReader(Storage fs, List<Path> files, long fromLsn, List<String> truncated, boolean readOnly)
+        /** @param ends for a read-only reader: where each file's frames ended when replay read it */
+        ShardReader(Storage fs, List<Path> shardFiles, long fromLsn, List<String> truncated, Map<Path, Long> ends)
                 throws IOException {
             this.fs = fs;
-            this.files = new ArrayList<>(files);
+            this.files = new ArrayList<>(shardFiles);
             this.truncated = truncated;
-            this.readOnly = readOnly;
+            this.readOnly = ends != null;
+            this.ends = ends;
             // file i holds lsns below the first lsn of file i + 1
             while (files.size() > 1 && WalFiles.firstLsn(files.get(1)) <= fromLsn) {
                 maxFileLsn = Math.max(maxFileLsn, WalFiles.firstLsn(files.get(1)) - 1);
@@ -244,6 +258,7 @@ public final class WalReplay {
                     // writes can depend on it
                     file.force();
                 }
+                ended.put(path, last && !sealed ? frameOffset : fileSize);
                 finishedBytes += fileSize;
                 file.close();
                 file = null;
@@ -279,6 +294,10 @@ public final class WalReplay {
             path = files.get(fileIndex);
             file = fs.open(path, false);
             fileSize = file.size();
+            if (ends != null) {
+                // a running WAL may have taken over the name of a file that held no frame
+                fileSize = Math.min(fileSize, ends.getOrDefault(path, 0L));
+            }
             long expected = WalFiles.firstLsn(path);
             ByteBuffer h = ByteBuffer.allocate(WalFiles.HEADER_BYTES);
             readFully(h, 0);

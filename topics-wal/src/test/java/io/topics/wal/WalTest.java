@@ -56,6 +56,39 @@ class WalTest {
     }
 
     @Test
+    void replaySkipsFilesWhollyBelowItsStartingLsn() throws Exception {
+        try (Wal wal = Wal.start(fs, dir, options(1, 4096), 0, CLOCK)) {
+            for (int i = 0; i < 100; i++) {
+                wal.append(FrameType.APPEND, 0, 1, i, i, text("x".repeat(100)), AckPoint.WRITTEN).get();
+            }
+        }
+        List<Path> files = Files.list(dir.resolve("shard-0")).filter(p -> p.toString().endsWith(".wal")).sorted().toList();
+        assertTrue(files.size() > 3, files.toString());
+        long from = WalFiles.firstLsn(files.getLast());
+        List<Long> seen = new ArrayList<>();
+        WalReplay.Result r = WalReplay.replay(fs, dir, from, f -> seen.add(f.lsn()), p -> { });
+        assertTrue(seen.get(0) >= WalFiles.firstLsn(files.get(files.size() - 2)), "first delivered lsn " + seen.get(0));
+        assertEquals(100, r.nextLsn());
+    }
+
+    @Test
+    void rereadReadsWhatReplayReadAndNothingWrittenSince() throws Exception {
+        try (Wal wal = Wal.start(fs, dir, options(2, 4096), 0, CLOCK)) {
+            for (int i = 0; i < 60; i++) {
+                wal.append(FrameType.APPEND, 0, i % 3, i, i, text("y".repeat(90)), AckPoint.WRITTEN).get();
+            }
+        }
+        List<Long> first = new ArrayList<>();
+        WalReplay.Result r = WalReplay.replay(fs, dir, Long.MIN_VALUE, f -> first.add(f.lsn()), p -> { });
+        // bytes that appear later at the end of a replayed file are not read again
+        Path newest = Files.list(dir.resolve("shard-0")).filter(p -> p.toString().endsWith(".wal")).sorted().toList().getLast();
+        Files.write(newest, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, StandardOpenOption.APPEND);
+        List<Long> again = new ArrayList<>();
+        WalReplay.reread(fs, r, 20, f -> again.add(f.lsn()));
+        assertEquals(first.stream().filter(l -> l >= 20).toList(), again);
+    }
+
+    @Test
     void startingBelowAnExistingFilesNameIsRefused() throws Exception {
         try (Wal wal = Wal.start(fs, dir, options(1, 1 << 20), 0, CLOCK)) {
             wal.append(FrameType.APPEND, 0, 7, 1, 12, text("a"), AckPoint.WRITTEN).get();

@@ -79,7 +79,7 @@ public final class Recovery {
         long from = engine.deferredFrom();
         Deferred deferred = from == Long.MAX_VALUE ? List::of : () -> {
             // the files replay read: the running WAL writes only new ones, and checkpoints keep these
-            WalReplay.reread(fs, r.files(), from, boundedBy(checkpoints, engine::replayDeferred));
+            WalReplay.reread(fs, r, from, boundedBy(checkpoints, engine::replayDeferred));
             return engine.deferredDone();
         };
         return new Result(wal, snap.snapshotLsn(), r.frames(), problems, deferred);
