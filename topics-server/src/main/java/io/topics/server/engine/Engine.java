@@ -638,6 +638,11 @@ public final class Engine {
         return c == null ? null : c.stats();
     }
 
+    /** Topics still waiting for their deferred replay (0 once it is done; stays above 0 if it failed). */
+    public int replayingTopics() {
+        return pendingById.size();
+    }
+
     /** Payload bytes held in memory now. */
     public long memoryBytes() {
         return memoryBytes.sum();

@@ -109,7 +109,7 @@ final class Topic {
         long count = log.count();
         long earliest = count == 0 ? head + 1 : log.firstSeq();
         return new TopicInfo(name, head, earliest, count, log.bytes(), config, effectivePriority(now),
-                lastWriteTs == NEVER ? null : lastWriteTs, lastReadTs == NEVER ? null : lastReadTs);
+                lastWriteTs == NEVER ? null : lastWriteTs, lastReadTs == NEVER ? null : lastReadTs, pending);
     }
 
     /** One non-blocking read (spec §6.2, §7.3). */

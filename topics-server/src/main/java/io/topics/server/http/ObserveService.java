@@ -118,6 +118,8 @@ final class ObserveService {
         walSeries(b, wal.get(), engine.throttledWrites());
         gauge(b, "topics_memory_bytes", "Payload bytes held in memory: unsealed tails and ephemeral topics.",
                 engine.memoryBytes());
+        gauge(b, "topics_topics_replaying", "memory topics whose log is still being replayed after a restart (503 until done).",
+                engine.replayingTopics());
         Checkpoints.Stats cp = engine.checkpointStats();
         if (cp != null) {
             counter(b, "topics_segments_sealed_total", "Segment files sealed.", cp.seals());

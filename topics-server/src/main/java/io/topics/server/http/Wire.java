@@ -67,8 +67,11 @@ final class Wire {
                 .ascii(",\"bytes\":").number(t.bytes())
                 .ascii(",\"durable\":").bool(t.config().durable())
                 .ascii(",\"durability\":").string(t.config().durability())
-                .ascii(",\"effective_priority\":").number(t.effectivePriority())
-                .raw((byte) '}');
+                .ascii(",\"effective_priority\":").number(t.effectivePriority());
+        if (t.replaying()) {
+            out.ascii(",\"replaying\":true"); // its counts are partial until its log is replayed
+        }
+        out.raw((byte) '}');
     }
 
     static void append(JsonOut out, AppendResult r, boolean withSeqs) {

@@ -466,9 +466,14 @@ class CheckpointsTest {
             assertEquals(ErrorCode.NOT_READY, e.code());
             assertEquals("topic_replaying", e.detail().get("reason"));
         }
-        again.checkpoints.runOnce(); // a checkpoint meanwhile neither seals it nor drops its WAL
+        assertEquals(1, again.engine.replayingTopics());
+        assertEquals(List.of(false, true), again.engine.list("", null, 10, false).topics().stream()
+                .map(TopicInfo::replaying).toList(), "d, then m marked as replaying");
+        again.checkpoints.runOnce(); // a checkpoint meanwhile does not drop its WAL
         again.checkpoints.runOnce();
         assertEquals(List.of(), again.recovery.deferred().run());
+        assertEquals(0, again.engine.replayingTopics());
+        assertFalse(again.engine.state("m", false).replaying());
         assertEquals(m, readAll(again.engine, "m"));
         assertEquals(13, again.engine.append("m", EngineTest.batch("1")).firstSeq(), "the next write gets head + 1");
     }

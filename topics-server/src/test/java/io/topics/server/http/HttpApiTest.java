@@ -242,7 +242,7 @@ class HttpApiTest {
             "topics_ready 1", "topics_uptime_ms ", "topics_topic_head_seq{topic=\"metered\"} 1",
             "topics_wal_frames_total ", "topics_wal_fsyncs_total ", "topics_wal_read_only 0",
             "topics_wal_fsync_latency_us_bucket{le=\"+Inf\"} ", "topics_wal_fsync_latency_us_count ",
-            "topics_memory_bytes ", "topics_segments_sealed_total ", "topics_snapshots_total ",
+            "topics_memory_bytes ", "topics_topics_replaying 0", "topics_segments_sealed_total ", "topics_snapshots_total ",
             "topics_checkpoint_failures_total 0"}) {
             assertTrue(metrics.body().contains(name), name + " in\n" + metrics.body());
         }
