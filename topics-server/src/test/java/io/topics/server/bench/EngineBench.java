@@ -70,7 +70,7 @@ public class EngineBench {
         @Setup(Level.Iteration)
         public void setUp() {
             engine = null;
-            System.gc(); // release the previous iteration's off-heap slabs outside the measurement
+            System.gc(); // release the previous iteration's log outside the measurement
             engine = new Engine(InstantSource.system(), EngineLimits.DEFAULTS, CLASSES);
             records = batchOf(batch());
         }
