@@ -65,14 +65,7 @@ final class SegmentFormat {
     static ByteBuffer readFully(StorageFile f, long at, int n, ByteBuffer reuse) throws IOException {
         ByteBuffer b = reuse != null && reuse.capacity() >= n
                 ? reuse.clear().limit(n) : ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
-        long p = at;
-        while (b.hasRemaining()) {
-            int r = f.read(b, p);
-            if (r < 0) {
-                break;
-            }
-            p += r;
-        }
+        f.readFully(b, at);
         return b.flip();
     }
 

@@ -33,14 +33,7 @@ final class TruncationMark {
         }
         ByteBuffer b = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
         try (StorageFile f = fs.open(file, false)) {
-            long at = 0;
-            while (b.hasRemaining()) {
-                int n = f.read(b, at);
-                if (n < 0) {
-                    break;
-                }
-                at += n;
-            }
+            f.readFully(b, 0);
         }
         b.flip();
         if (b.remaining() != BYTES || b.getInt(0) != MAGIC || b.getInt(12) != Frame.checksum(b, 0, 12)) {

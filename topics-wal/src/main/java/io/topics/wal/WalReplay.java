@@ -274,9 +274,7 @@ public final class WalReplay {
             Path next = files.get(fileIndex + 1);
             try (StorageFile f = fs.open(next, false)) {
                 ByteBuffer h = ByteBuffer.allocate(WalFiles.HEADER_BYTES);
-                while (h.hasRemaining() && f.read(h, h.position()) > 0) {
-                    // read the whole header
-                }
+                f.readFully(h, 0);
                 h.flip();
                 if (WalFiles.checkHeader(h, WalFiles.firstLsn(next)) != null) {
                     // a newest file whose creation a crash interrupted: openNext removes it if it
@@ -300,7 +298,7 @@ public final class WalReplay {
             }
             long expected = WalFiles.firstLsn(path);
             ByteBuffer h = ByteBuffer.allocate(WalFiles.HEADER_BYTES);
-            readFully(h, 0);
+            file.readFully(h, 0);
             String bad = WalFiles.checkHeader(h.flip(), expected);
             offset = WalFiles.HEADER_BYTES;
             if (bad != null) {
@@ -378,7 +376,7 @@ public final class WalReplay {
             ByteBuffer b = ByteBuffer.allocate(1 << 16);
             for (long at = offset; at < fileSize; at += b.capacity()) {
                 b.clear().limit((int) Math.min(b.capacity(), fileSize - at));
-                readFully(b, at);
+                file.readFully(b, at);
                 b.flip();
                 while (b.hasRemaining()) {
                     if (b.get() != 0) {
@@ -402,21 +400,10 @@ public final class WalReplay {
             window.clear();
             int toRead = (int) Math.min(window.capacity(), fileSize - offset);
             window.limit(toRead);
-            readFully(window, offset);
+            file.readFully(window, offset);
             window.flip();
             windowStart = offset;
             return window.remaining() >= n;
-        }
-
-        private void readFully(ByteBuffer dst, long at) throws IOException {
-            long p = at;
-            while (dst.hasRemaining()) {
-                int n = file.read(dst, p);
-                if (n < 0) {
-                    break;
-                }
-                p += n;
-            }
         }
 
         void close() throws IOException {

@@ -9,6 +9,21 @@ public interface StorageFile extends Closeable {
     /** Reads into {@code dst} from {@code position}; returns the bytes read, -1 at the end. */
     int read(ByteBuffer dst, long position) throws IOException;
 
+    /**
+     * Reads from {@code position} until {@code dst} is full or the file ends (looping over
+     * short reads); {@code dst}'s position tells how far it got.
+     */
+    default void readFully(ByteBuffer dst, long position) throws IOException {
+        long p = position;
+        while (dst.hasRemaining()) {
+            int n = read(dst, p);
+            if (n < 0) {
+                return;
+            }
+            p += n;
+        }
+    }
+
     /** Writes all of {@code src} at {@code position} (looping over short writes). */
     void write(ByteBuffer src, long position) throws IOException;
 
