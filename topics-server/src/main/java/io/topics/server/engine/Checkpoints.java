@@ -54,11 +54,8 @@ public final class Checkpoints implements AutoCloseable {
     private volatile boolean stopping;
     // checkpoint thread only (or the caller of runOnce)
     private long lastSnapshotMs = Long.MIN_VALUE;
-    private long lastSnapshotLsn = Long.MIN_VALUE;
     /** The valid snapshots on disk as {lsn, replayFrom}, oldest first: the WAL is kept for the oldest. */
     private final Deque<long[]> kept = new ArrayDeque<>();
-    /** Where the snapshot recovery loaded starts its replay; {@code Long.MIN_VALUE} without one. */
-    private long restoredReplayFrom = Long.MIN_VALUE;
 
     public Checkpoints(Engine engine, Journal journal, Storage fs, Path dataDir, CheckpointPolicy policy,
                        InstantSource clock) {
@@ -97,14 +94,12 @@ public final class Checkpoints implements AutoCloseable {
             Path dir = topicDir(t.id());
             return t.segments().stream().map(info -> Segment.of(fs, dir, info)).toArray(Segment[]::new);
         });
-        lastSnapshotLsn = l.lsn();
-        restoredReplayFrom = snap.replayFrom();
         return new Restored(l.lsn(), snap.topics().size(), problems);
     }
 
-    /** The lsn replay may start from: files of the WAL wholly below it need not be read. */
+    /** Where the newest snapshot on disk starts its replay: WAL files wholly below it need not be read. */
     public long replayFrom() {
-        return restoredReplayFrom;
+        return kept.isEmpty() ? Long.MIN_VALUE : kept.getLast()[1];
     }
 
     /**
@@ -228,6 +223,7 @@ public final class Checkpoints implements AutoCloseable {
         IOException memory = relieveMemory();
         failed = failed == null ? memory : failed;
         deleteRetired();
+        long lastSnapshotLsn = kept.isEmpty() ? Long.MIN_VALUE : kept.getLast()[0];
         if (journal.nextLsn() > lastSnapshotLsn && (lastSnapshotMs == Long.MIN_VALUE
                 || now - lastSnapshotMs >= policy.snapshotIntervalMs())) {
             snapshot();
@@ -408,7 +404,6 @@ public final class Checkpoints implements AutoCloseable {
             }
             journal.truncateBefore(keepFrom);
         }
-        lastSnapshotLsn = c.lsn();
         lastSnapshotMs = clock.millis();
     }
 

@@ -1,13 +1,17 @@
 package io.topics.server.engine;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 import io.topics.api.ErrorCode;
 import io.topics.api.Names;
@@ -22,6 +27,8 @@ import io.topics.api.TopicConfig;
 import io.topics.api.TopicsException;
 import io.topics.api.spi.durability.AckPoint;
 import io.topics.api.spi.durability.DurabilityClassProvider;
+import io.topics.segments.Segment;
+import io.topics.segments.SegmentInfo;
 import io.topics.wal.Frame;
 import io.topics.wal.FrameType;
 
@@ -57,11 +64,10 @@ public final class Engine {
     private long snapshotLsn = Long.MIN_VALUE;
     /** Gaps replay found in logged topics, until {@link #recovered()} hands them over. */
     private final List<String> replayProblems = new ArrayList<>();
-    /** Recovery sets best-effort topics' records aside (topic id to its first such lsn) when asked. */
+    /** Recovery sets best-effort topics' records aside (marking them pending) when asked. */
     private boolean deferBestEffort;
-    private final Map<Long, Long> deferred = new java.util.HashMap<>();
     /** Topics waiting for the deferred replay, by id; and what that replay found missing. */
-    private final Map<Long, Topic> pendingById = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Topic> pendingById = new ConcurrentHashMap<>();
     private final List<String> deferredProblems = new ArrayList<>();
     /** Seals and snapshots; null for an engine that keeps everything in memory. */
     private volatile Checkpoints checkpoints;
@@ -87,7 +93,7 @@ public final class Engine {
     }
 
     private static Map<String, DurabilityClassProvider> inMemory(Set<String> names) {
-        Map<String, DurabilityClassProvider> m = new java.util.HashMap<>();
+        Map<String, DurabilityClassProvider> m = new HashMap<>();
         for (String n : names) {
             m.put(n, new DurabilityClassProvider() {
                 @Override
@@ -139,7 +145,8 @@ public final class Engine {
                     DurabilityClassProvider from = classOf(current);
                     DurabilityClassProvider to = classOf(next);
                     if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
-                        awaitCommitted(t); // publishes must stay in seq order across a class switch
+                        // publishes must stay in seq order across a class switch
+                        awaitPublished(t, t.log.filled(), "in-flight writes");
                         t.log.breakChunk();
                     }
                     commit(journal.topicConfigured(t.id, clock.millis(), Codec.config(next)));
@@ -198,7 +205,7 @@ public final class Engine {
                         t.lock.unlock();
                         try {
                             // the first call may still be committing: answer only what is committed
-                            awaitPublished(t, seenLast);
+                            awaitPublished(t, seenLast, "the write this idempotency key names");
                         } finally {
                             t.lock.lock();
                         }
@@ -376,7 +383,7 @@ public final class Engine {
      */
     public void replay(Frame f) {
         if (replaying == null) {
-            replaying = new java.util.HashMap<>();
+            replaying = new HashMap<>();
             for (Topic t : topics.values()) {
                 replaying.put(t.id, t);
             }
@@ -423,10 +430,13 @@ public final class Engine {
                 if (t == null) {
                     return;
                 }
-                if (deferBestEffort && (deferred.containsKey(t.id) || bestEffort(t.config()))) {
+                if (deferBestEffort && (t.pending || bestEffort(t.config()))) {
                     // best-effort records never hold up readiness: this topic finishes after ready,
                     // in order, so all its later appends wait with it
-                    deferred.putIfAbsent(t.id, f.lsn());
+                    if (!t.pending) {
+                        t.pending = true;
+                        t.pendingFrom = f.lsn();
+                    }
                     return;
                 }
                 applyAppend(t, f, replayProblems);
@@ -526,16 +536,12 @@ public final class Engine {
      */
     public List<String> recovered() {
         for (Topic t : topics.values()) {
-            Long from = deferred.get(t.id);
-            if (from != null) {
-                t.pending = true; // waits for replayDeferred: its seqs are not known yet
-                t.pendingFrom = from;
-                pendingById.put(t.id, t);
+            if (t.pending) {
+                pendingById.put(t.id, t); // waits for replayDeferred: its seqs are not known yet
                 continue;
             }
             t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
         }
-        deferred.clear();
         deferBestEffort = false;
         replaying = null;
         replayFrom = Long.MIN_VALUE;
@@ -549,8 +555,7 @@ public final class Engine {
      * Recovery step one, before any {@link #replay}: the state a snapshot taken at
      * {@code lsn} holds. {@code segments} opens a topic's sealed segments.
      */
-    void restore(EngineSnapshot snap, long lsn, java.util.function.Function<EngineSnapshot.TopicState,
-            io.topics.segments.Segment[]> segments) {
+    void restore(EngineSnapshot snap, long lsn, Function<EngineSnapshot.TopicState, Segment[]> segments) {
         if (!topics.isEmpty() || replaying != null) {
             throw new IllegalStateException("restore runs first, on an empty engine");
         }
@@ -596,8 +601,8 @@ public final class Engine {
                 if (t.retired()) {
                     continue; // deleted after lsn: its delete frame is replayed
                 }
-                List<io.topics.segments.SegmentInfo> segs = new ArrayList<>();
-                for (io.topics.segments.Segment seg : t.log.segments()) {
+                List<SegmentInfo> segs = new ArrayList<>();
+                for (Segment seg : t.log.segments()) {
                     segs.add(seg.info());
                 }
                 replay = Math.min(replay, t.log.unsealedMinLsn(t.loggedThrough));
@@ -747,7 +752,7 @@ public final class Engine {
     private static void commit(CompletableFuture<Void> f) {
         try {
             f.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw storageFailed(e.getCause() == null ? e : e.getCause());
         }
     }
@@ -792,31 +797,14 @@ public final class Engine {
     /**
      * Waits until {@code seq} of {@code t} is published (bounded). A journal that failed
      * meanwhile means the write it belongs to was never committed: that is an error, never a
-     * success. Caller does not hold the topic lock.
+     * success. The caller may hold the topic lock: publishes do not take it.
      */
-    private void awaitPublished(Topic t, long seq) {
+    private void awaitPublished(Topic t, long seq, String what) {
         long deadline = System.nanoTime() + DRAIN_TIMEOUT_MS * 1_000_000;
         while (t.log.head() < seq) {
             if (journal.refusing() || t.retired() || System.nanoTime() > deadline) {
-                throw storageFailed(new java.io.IOException("the write this idempotency key names did not commit"));
+                throw storageFailed(new IOException(what + " did not commit"));
             }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw storageFailed(e);
-            }
-        }
-    }
-
-    /** Waits until every filled slot of {@code t} is published. Caller holds the topic lock. */
-    private static void awaitCommitted(Topic t) {
-        long deadline = System.nanoTime() + DRAIN_TIMEOUT_MS * 1_000_000;
-        while (t.log.head() < t.log.filled()) {
-            if (System.nanoTime() > deadline) {
-                throw storageFailed(new java.io.IOException("in-flight writes did not commit in time"));
-            }
-            Thread.onSpinWait();
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {

@@ -1,13 +1,16 @@
 package io.topics.server.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.DoubleConsumer;
 
 import io.topics.api.storage.Storage;
+import io.topics.wal.Frame;
 import io.topics.wal.Wal;
 import io.topics.wal.WalOptions;
 import io.topics.wal.WalReplay;
@@ -39,8 +42,7 @@ public final class Recovery {
     }
 
     /** Applies frames with {@code apply}, sealing tails now and then so replay stays within the memory budget. */
-    private static java.util.function.Consumer<io.topics.wal.Frame> boundedBy(
-            Checkpoints checkpoints, java.util.function.Consumer<io.topics.wal.Frame> apply) {
+    private static Consumer<Frame> boundedBy(Checkpoints checkpoints, Consumer<Frame> apply) {
         long[] frames = {0};
         return f -> {
             apply.accept(f);
@@ -48,7 +50,7 @@ public final class Recovery {
                 try {
                     checkpoints.relieveMemoryDuringReplay();
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException("sealing during replay failed", e);
+                    throw new UncheckedIOException("sealing during replay failed", e);
                 }
             }
         };
