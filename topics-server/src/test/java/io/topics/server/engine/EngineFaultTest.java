@@ -238,11 +238,8 @@ class EngineFaultTest {
         try (EngineRig rig = new EngineRig(new FakeStorage(EngineRig.DATA), POLICY)) {
             rig.open();
             rig.engine.putTopic("t", DurableEngineTest.durability("fsync"));
-            String big = "\"" + "x".repeat(2000) + "\"";
             for (int round = 0; round < 4; round++) {
-                for (int i = 0; i < 40; i++) {
-                    rig.engine.append("t", EngineTest.batch(big));
-                }
+                CheckpointsTest.writeBig(rig.engine, "t", 40);
                 rig.checkpoints.runOnce();
             }
             String before = rig.read("t");
