@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
@@ -14,8 +15,9 @@ import io.topics.api.storage.StorageFile;
 /**
  * A sealed segment file. Opening it checks the header, the footer and the index against what
  * the engine remembered ({@link SegmentInfo}); reading checks each block's checksum, so damage
- * is always an exception, never fewer records. Thread-safe: every {@link Cursor} opens the file
- * for itself, and the index is read once.
+ * is always an exception, never fewer records. Thread-safe: every {@link Cursor} and every tag
+ * lookup opens the file for itself, and the index is read once. The tag section is read by each
+ * lookup and never kept, so sealed records' tags take no memory.
  */
 public final class Segment {
     private final Storage fs;
@@ -23,7 +25,14 @@ public final class Segment {
     private final SegmentInfo info;
     private volatile Index index; // read on first use: recovery touches no segment bytes
 
-    private record Index(long[] firstSeq, long[] offset, int[] length, int[] crc) {
+    private record Index(long[] firstSeq, long[] offset, int[] length, int[] crc, Tags tags) {
+    }
+
+    /** Where the tag section is, from the footer: its blocks start at {@code blocksOffset}. */
+    private record Tags(long blocksOffset, long indexOffset, int indexLength, int blocks, int indexCrc) {
+    }
+
+    private record TagIndex(long[] offset, int[] length, int[] crc, byte[][] firstTag) {
     }
 
     private Segment(Storage fs, Path file, SegmentInfo info) {
@@ -55,9 +64,133 @@ public final class Segment {
         return file.getFileName().toString().endsWith(SegmentFormat.TEMP_SUFFIX);
     }
 
-    /** Reads and checks the header, footer and index now (recovery calls it for every segment it keeps). */
+    /**
+     * Reads and checks the header, footer, index and tag index now (recovery calls it for every
+     * segment it keeps, so it reads no blocks: each block is checked when it is read).
+     */
     public void verify() throws IOException {
-        index();
+        Tags t = index().tags();
+        if (t.blocks() > 0) {
+            try (StorageFile f = fs.open(file, false)) {
+                readTagIndex(f, t);
+            }
+        }
+    }
+
+    /**
+     * Calls {@code seqs} with the seq of every record of this segment whose tag equals {@code tag}
+     * (with {@code prefix}: starts with it) and that is below {@code belowSeq}; untagged records
+     * never match, the empty prefix matches every tagged one. Tags come in the order of their
+     * UTF-8 bytes, each tag's seqs ascending. Reads the tag index and only the tag blocks whose
+     * range can hold such tags; a segment without tags answers from its footer.
+     */
+    public void forEachTagged(String tag, boolean prefix, long belowSeq, LongConsumer seqs) throws IOException {
+        Tags t = index().tags();
+        if (t.blocks() == 0) {
+            return;
+        }
+        byte[] key = tag.getBytes(StandardCharsets.UTF_8);
+        try (StorageFile f = fs.open(file, false)) {
+            TagIndex x = readTagIndex(f, t);
+            // Start at the last block whose first tag sorts below the key: a tag's groups may
+            // begin at the end of the block before the one it heads.
+            int b = 0;
+            while (b + 1 < t.blocks() && Arrays.compareUnsigned(x.firstTag[b + 1], key) < 0) {
+                b++;
+            }
+            ByteBuffer block = null;
+            for (; b < t.blocks(); b++) {
+                byte[] first = x.firstTag[b];
+                if (place(first, 0, first.length, key, prefix) > 0) {
+                    return;
+                }
+                block = readTagBlock(f, x, b, block);
+                if (!scanTagBlock(block, b, key, prefix, belowSeq, seqs)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Passes on the matching seqs of one tag block; false once a tag past the wanted ones shows. */
+    private boolean scanTagBlock(ByteBuffer b, int n, byte[] key, boolean prefix, long belowSeq, LongConsumer seqs)
+            throws SegmentCorruptionException {
+        byte[] a = b.array();
+        int p = 0;
+        while (p < b.limit()) {
+            if (b.limit() - p < SegmentFormat.TAG_GROUP_FIXED_BYTES) {
+                throw groupPastBlock(n);
+            }
+            int tagEnd = p + 2 + (b.getShort(p) & 0xFFFF);
+            int seqsAt = tagEnd + 4;
+            int count = seqsAt > b.limit() ? 0 : b.getInt(tagEnd);
+            if (count <= 0 || count > (b.limit() - seqsAt) / Long.BYTES) {
+                throw groupPastBlock(n);
+            }
+            int place = place(a, p + 2, tagEnd, key, prefix);
+            if (place > 0) {
+                return false;
+            }
+            p = seqsAt + count * Long.BYTES;
+            if (place == 0) {
+                // ascending: the first seq at or above belowSeq ends the group
+                for (int at = seqsAt; at < p && b.getLong(at) < belowSeq; at += Long.BYTES) {
+                    seqs.accept(b.getLong(at));
+                }
+            }
+        }
+        return true;
+    }
+
+    private SegmentCorruptionException groupPastBlock(int n) {
+        return new SegmentCorruptionException(file, "tag block " + n + " has a group that runs past it");
+    }
+
+    /** Where the tag in {@code a[from, to)} sorts against the wanted tags: -1 before, 0 among, 1 past them. */
+    private static int place(byte[] a, int from, int to, byte[] key, boolean prefix) {
+        int c = Arrays.compareUnsigned(a, from, to, key, 0, key.length);
+        boolean startsWith = to - from >= key.length && Arrays.equals(a, from, from + key.length, key, 0, key.length);
+        if (c == 0 || prefix && startsWith) {
+            return 0;
+        }
+        return c < 0 ? -1 : 1;
+    }
+
+    private TagIndex readTagIndex(StorageFile f, Tags t) throws IOException {
+        ByteBuffer x = SegmentFormat.readFully(f, t.indexOffset(), t.indexLength());
+        if (x.limit() != t.indexLength() || SegmentFormat.crc(x, 0, x.limit()) != t.indexCrc()) {
+            throw new SegmentCorruptionException(file, "tag index checksum mismatch");
+        }
+        int n = t.blocks();
+        TagIndex i = new TagIndex(new long[n], new int[n], new int[n], new byte[n][]);
+        long expectOffset = t.blocksOffset();
+        for (int b = 0; b < n; b++) {
+            if (x.remaining() < SegmentFormat.TAG_INDEX_ENTRY_FIXED_BYTES) {
+                throw new SegmentCorruptionException(file, "tag index cut at entry " + b);
+            }
+            i.offset[b] = x.getLong();
+            i.length[b] = x.getInt();
+            i.crc[b] = x.getInt();
+            int tagLength = x.getShort() & 0xFFFF;
+            if (i.offset[b] != expectOffset || i.length[b] <= 0 || x.remaining() < tagLength) {
+                throw new SegmentCorruptionException(file, "tag index entry " + b + " out of place");
+            }
+            i.firstTag[b] = new byte[tagLength];
+            x.get(i.firstTag[b]);
+            expectOffset += i.length[b];
+        }
+        if (x.hasRemaining() || expectOffset != t.indexOffset()) {
+            throw new SegmentCorruptionException(file, "tag blocks do not end at the tag index");
+        }
+        return i;
+    }
+
+    private ByteBuffer readTagBlock(StorageFile f, TagIndex x, int n, ByteBuffer reuse) throws IOException {
+        ByteBuffer b = SegmentFormat.readFully(f, x.offset[n], x.length[n], reuse);
+        if (b.limit() != x.length[n] || SegmentFormat.crc(b, 0, b.limit()) != x.crc[n]) {
+            throw new SegmentCorruptionException(file, "tag block " + n + " checksum mismatch");
+        }
+        return b;
     }
 
     private Index index() throws IOException {
@@ -87,26 +220,39 @@ public final class Segment {
                 throw new SegmentCorruptionException(file, "too short: " + size + " bytes");
             }
             ByteBuffer h = SegmentFormat.readFully(f, 0, SegmentFormat.HEADER_BYTES);
-            if (h.getInt(0) != SegmentFormat.MAGIC || h.getShort(4) != SegmentFormat.VERSION
-                    || h.getInt(24) != SegmentFormat.crc(h, 0, 24) || h.getLong(16) != info.firstSeq()) {
+            if (h.getInt(0) != SegmentFormat.MAGIC || h.getInt(24) != SegmentFormat.crc(h, 0, 24)
+                    || h.getLong(16) != info.firstSeq()) {
                 throw new SegmentCorruptionException(file, "bad header");
             }
-            ByteBuffer t = SegmentFormat.readFully(f, size - SegmentFormat.FOOTER_BYTES, SegmentFormat.FOOTER_BYTES);
-            if (t.getInt(48) != SegmentFormat.FOOTER_MAGIC || t.getInt(44) != SegmentFormat.crc(t, 0, 44)) {
+            if (h.getShort(4) != SegmentFormat.VERSION) {
+                throw new SegmentCorruptionException(file, "segment format version " + h.getShort(4)
+                        + ", this build reads only version " + SegmentFormat.VERSION);
+            }
+            long footerOffset = size - SegmentFormat.FOOTER_BYTES;
+            ByteBuffer t = SegmentFormat.readFully(f, footerOffset, SegmentFormat.FOOTER_BYTES);
+            if (t.getInt(64) != SegmentFormat.FOOTER_MAGIC || t.getInt(60) != SegmentFormat.crc(t, 0, 60)) {
                 throw new SegmentCorruptionException(file, "bad footer");
             }
             long indexOffset = t.getLong(0);
             int blocks = t.getInt(8);
             if (t.getInt(12) != info.count() || t.getLong(16) != info.firstSeq() || t.getLong(24) != info.lastSeq()
-                    || t.getLong(32) != info.payloadBytes() || blocks <= 0
-                    || indexOffset + (long) blocks * SegmentFormat.INDEX_ENTRY_BYTES + SegmentFormat.FOOTER_BYTES != size) {
+                    || t.getLong(32) != info.payloadBytes() || blocks <= 0) {
                 throw new SegmentCorruptionException(file, "footer disagrees with the snapshot");
             }
+            long tagsOffset = indexOffset + (long) blocks * SegmentFormat.INDEX_ENTRY_BYTES; // right after the index
+            long tagIndexOffset = t.getLong(44);
+            long tagIndexLength = footerOffset - tagIndexOffset;
+            int tagBlocks = t.getInt(52);
+            if (tagBlocks < 0 || tagIndexOffset < tagsOffset || tagIndexLength < 0 || tagIndexLength > Integer.MAX_VALUE
+                    || tagBlocks == 0 && tagsOffset != footerOffset) {
+                throw new SegmentCorruptionException(file, "footer places the tag section out of order");
+            }
+            Tags tags = new Tags(tagsOffset, tagIndexOffset, (int) tagIndexLength, tagBlocks, t.getInt(56));
             ByteBuffer x = SegmentFormat.readFully(f, indexOffset, blocks * SegmentFormat.INDEX_ENTRY_BYTES);
             if (SegmentFormat.crc(x, 0, x.limit()) != t.getInt(40)) {
                 throw new SegmentCorruptionException(file, "index checksum mismatch");
             }
-            Index i = new Index(new long[blocks], new long[blocks], new int[blocks], new int[blocks]);
+            Index i = new Index(new long[blocks], new long[blocks], new int[blocks], new int[blocks], tags);
             long expectOffset = SegmentFormat.HEADER_BYTES;
             for (int b = 0; b < blocks; b++) {
                 int at = b * SegmentFormat.INDEX_ENTRY_BYTES;

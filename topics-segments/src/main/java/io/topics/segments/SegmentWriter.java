@@ -5,6 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import io.topics.api.storage.Storage;
 import io.topics.api.storage.StorageFile;
@@ -14,6 +17,9 @@ import io.topics.api.storage.StorageFile;
  * temporary name and forced before it is renamed into place and the directory is forced, so a
  * segment file under its final name is always whole and its index never points at bytes that
  * are not durable. {@link #close()} without a seal removes the temporary file.
+ *
+ * <p>The tags of the records are kept until the seal, which writes them sorted into the tag
+ * section; a segment's size is bounded, so that list is too.
  */
 public final class SegmentWriter implements AutoCloseable {
     private final Storage fs;
@@ -23,6 +29,9 @@ public final class SegmentWriter implements AutoCloseable {
     private final long firstSeq;
     private ByteBuffer block = ByteBuffer.allocate(SegmentFormat.BLOCK_TARGET_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private ByteBuffer index = ByteBuffer.allocate(SegmentFormat.INDEX_ENTRY_BYTES * 64).order(ByteOrder.LITTLE_ENDIAN);
+    private final List<Tagged> tagged = new ArrayList<>();
+    private ByteBuffer tagIndex = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+    private int tagBlocks;
     private long position = SegmentFormat.HEADER_BYTES;
     private long blockFirstSeq;
     private int blockRecords;
@@ -31,6 +40,9 @@ public final class SegmentWriter implements AutoCloseable {
     private long lastSeq;
     private long payloadBytes;
     private boolean sealed;
+
+    private record Tagged(byte[] tag, long seq) {
+    }
 
     private SegmentWriter(Storage fs, Path dir, long topicId, long firstSeq) throws IOException {
         this.fs = fs;
@@ -68,10 +80,7 @@ public final class SegmentWriter implements AutoCloseable {
         if (blockRecords > 0 && block.position() + size > SegmentFormat.BLOCK_TARGET_BYTES) {
             flushBlock();
         }
-        if (block.remaining() < size) {
-            block = ByteBuffer.allocate(Math.max(size, block.capacity())).order(ByteOrder.LITTLE_ENDIAN)
-                    .put(block.flip());
-        }
+        block = SegmentFormat.ensure(block, size);
         if (blockRecords == 0) {
             blockFirstSeq = seq;
         }
@@ -81,6 +90,7 @@ public final class SegmentWriter implements AutoCloseable {
                 .put(src.slice(dataOff, dataLen + metaLen));
         if (t != null) {
             block.put(t);
+            tagged.add(new Tagged(t, seq));
         }
         if (n != null) {
             block.put(n);
@@ -102,8 +112,8 @@ public final class SegmentWriter implements AutoCloseable {
     }
 
     /**
-     * Writes the index and footer, forces the file, renames it into place and forces the
-     * directory. Returns what a snapshot must remember of it.
+     * Writes the index, the tag section and the footer, forces the file, renames it into place
+     * and forces the directory. Returns what a snapshot must remember of it.
      */
     public SegmentInfo seal() throws IOException {
         if (count == 0) {
@@ -115,9 +125,15 @@ public final class SegmentWriter implements AutoCloseable {
         int indexCrc = SegmentFormat.crc(index, 0, index.limit());
         file.write(index, position);
         position += index.limit();
+        writeTagBlocks();
+        long tagIndexOffset = position;
+        tagIndex.flip();
+        int tagIndexCrc = SegmentFormat.crc(tagIndex, 0, tagIndex.limit());
+        file.write(tagIndex, position);
+        position += tagIndex.limit();
         ByteBuffer f = ByteBuffer.allocate(SegmentFormat.FOOTER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         f.putLong(indexOffset).putInt(blocks).putInt((int) count).putLong(firstSeq).putLong(lastSeq)
-                .putLong(payloadBytes).putInt(indexCrc);
+                .putLong(payloadBytes).putInt(indexCrc).putLong(tagIndexOffset).putInt(tagBlocks).putInt(tagIndexCrc);
         f.putInt(SegmentFormat.crc(f, 0, f.position())).putInt(SegmentFormat.FOOTER_MAGIC).flip();
         file.write(f, position);
         position += SegmentFormat.FOOTER_BYTES;
@@ -146,13 +162,57 @@ public final class SegmentWriter implements AutoCloseable {
         int length = block.limit();
         int crc = SegmentFormat.crc(block, 0, length);
         file.write(block, position);
-        if (index.remaining() < SegmentFormat.INDEX_ENTRY_BYTES) {
-            index = ByteBuffer.allocate(index.capacity() * 2).order(ByteOrder.LITTLE_ENDIAN).put(index.flip());
-        }
+        index = SegmentFormat.ensure(index, SegmentFormat.INDEX_ENTRY_BYTES);
         index.putLong(blockFirstSeq).putLong(position).putInt(length).putInt(blockRecords).putInt(crc);
         position += length;
         blocks++;
         blockRecords = 0;
         block.clear();
+    }
+
+    /** Writes the tagged records' seqs grouped by tag, in blocks, and fills {@link #tagIndex}. */
+    private void writeTagBlocks() throws IOException {
+        // Unsigned bytes, so the tags with a prefix are one run; the sort is stable, so each
+        // tag's seqs stay ascending.
+        tagged.sort((a, b) -> Arrays.compareUnsigned(a.tag, b.tag));
+        ByteBuffer b = ByteBuffer.allocate(SegmentFormat.TAG_BLOCK_TARGET_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] firstTag = null;
+        int i = 0;
+        while (i < tagged.size()) {
+            byte[] tag = tagged.get(i).tag;
+            int header = SegmentFormat.TAG_GROUP_FIXED_BYTES + tag.length;
+            if (b.position() > 0 && b.position() + header + Long.BYTES > SegmentFormat.TAG_BLOCK_TARGET_BYTES) {
+                flushTagBlock(b, firstTag);
+            }
+            if (b.position() == 0) {
+                firstTag = tag;
+            }
+            // as many of this tag's seqs as fit the block, at least one
+            int room = Math.max(1, (SegmentFormat.TAG_BLOCK_TARGET_BYTES - b.position() - header) / Long.BYTES);
+            int n = 0;
+            while (n < room && i + n < tagged.size() && Arrays.equals(tagged.get(i + n).tag, tag)) {
+                n++;
+            }
+            b = SegmentFormat.ensure(b, header + n * Long.BYTES);
+            b.putShort((short) tag.length).put(tag).putInt(n);
+            for (int end = i + n; i < end; i++) {
+                b.putLong(tagged.get(i).seq);
+            }
+        }
+        if (b.position() > 0) {
+            flushTagBlock(b, firstTag);
+        }
+    }
+
+    private void flushTagBlock(ByteBuffer b, byte[] firstTag) throws IOException {
+        b.flip();
+        int length = b.limit();
+        int crc = SegmentFormat.crc(b, 0, length);
+        file.write(b, position);
+        tagIndex = SegmentFormat.ensure(tagIndex, SegmentFormat.TAG_INDEX_ENTRY_FIXED_BYTES + firstTag.length);
+        tagIndex.putLong(position).putInt(length).putInt(crc).putShort((short) firstTag.length).put(firstTag);
+        position += length;
+        tagBlocks++;
+        b.clear();
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,12 +111,26 @@ class SegmentTest {
     @Test
     void damagedHeaderFooterOrIndexFailsVerify() throws IOException {
         SegmentInfo info = write(1, 2000, 0);
-        for (long at : new long[] {3, info.fileBytes() - 10, info.fileBytes() - 60}) {
+        long index = ByteBuffer.wrap(Files.readAllBytes(dir.resolve("00000000000000000001.seg")))
+                .order(ByteOrder.LITTLE_ENDIAN).getLong((int) info.fileBytes() - SegmentFormat.FOOTER_BYTES);
+        for (long at : new long[] {3, info.fileBytes() - 10, index + 5}) {
             flip(info, at);
             assertThrows(SegmentCorruptionException.class, () -> Segment.of(fs, dir, info).verify(), "flip at " + at);
             flip(info, at);
             Segment.of(fs, dir, info).verify();
         }
+    }
+
+    @Test
+    void anOlderFormatVersionIsRefusedByName() throws IOException {
+        SegmentInfo info = write(1, 100, 0);
+        Path f = dir.resolve("00000000000000000001.seg");
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort(4, (short) 1).putInt(24, SegmentFormat.crc(b, 0, 24)); // a well-formed version 1 header
+        Files.write(f, b.array());
+        SegmentCorruptionException e = assertThrows(SegmentCorruptionException.class,
+                () -> Segment.of(fs, dir, info).verify());
+        assertTrue(e.getMessage().contains("segment format version 1, this build reads only version 2"), e.getMessage());
     }
 
     @Test

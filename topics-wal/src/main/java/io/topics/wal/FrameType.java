@@ -16,7 +16,9 @@ public enum FrameType {
     /** Seqs up to {@code seq} are reserved and never handed out again (ephemeral topics). */
     RESERVE_HEAD(5),
     /** The last frame of a file the writer rotated away from; never delivered by replay. */
-    SEAL(6);
+    SEAL(6),
+    /** Records of a topic were deleted; the payload says which (the engine's format). */
+    DELETE(7);
 
     private final byte code;
 

@@ -54,8 +54,16 @@ public final class Checkpoints implements AutoCloseable {
     private volatile boolean stopping;
     // checkpoint thread only (or the caller of runOnce)
     private long lastSnapshotMs = Long.MIN_VALUE;
-    /** The valid snapshots on disk as {lsn, replayFrom}, oldest first: the WAL is kept for the oldest. */
+    /**
+     * The valid snapshots on disk as {lsn, replayFrom, number}, oldest first: the WAL is kept
+     * for the oldest. {@code number} counts the snapshots this run wrote (0: found at start).
+     */
     private final Deque<long[]> kept = new ArrayDeque<>();
+    /** Files of dropped segments, each with the snapshot number after which none of the kept snapshots names it. */
+    private final List<Dropped> dropped = new ArrayList<>();
+
+    private record Dropped(Path file, long afterSnapshot) {
+    }
 
     public Checkpoints(Engine engine, Journal journal, Storage fs, Path dataDir, CheckpointPolicy policy,
                        InstantSource clock) {
@@ -86,7 +94,7 @@ public final class Checkpoints implements AutoCloseable {
             return new Restored(-1, 0, problems);
         }
         for (SnapshotStore.Loaded l : valid) {
-            kept.add(new long[] {l.lsn(), EngineSnapshot.replayFromOf(l.payload())});
+            kept.add(new long[] {l.lsn(), EngineSnapshot.replayFromOf(l.payload()), 0});
         }
         SnapshotStore.Loaded l = valid.getLast();
         EngineSnapshot snap = EngineSnapshot.decode(l.payload());
@@ -175,7 +183,7 @@ public final class Checkpoints implements AutoCloseable {
     /** Called after a batch of {@code t} was published: wakes the thread when a seal is due. */
     void published(Topic t) {
         TopicLog log = t.log;
-        if (log.unsealedCount() >= policy.segmentMaxEvents() || log.unsealedBytes() >= policy.segmentMaxBytes()
+        if (log.unsealedCount() >= policy.segmentMaxEvents() || log.memoryBytes() >= policy.segmentMaxBytes()
                 || (sealable(t) && engine.memoryBytes() > policy.memoryTailBytes())) {
             wake();
         }
@@ -223,11 +231,15 @@ public final class Checkpoints implements AutoCloseable {
         IOException memory = relieveMemory();
         failed = failed == null ? memory : failed;
         deleteRetired();
+        engine.expireAll();
+        boolean droppedSome = dropGoneSegments();
         long lastSnapshotLsn = kept.isEmpty() ? Long.MIN_VALUE : kept.getLast()[0];
-        if (journal.nextLsn() > lastSnapshotLsn && (lastSnapshotMs == Long.MIN_VALUE
+        boolean waiting = !dropped.isEmpty() && dropped.getLast().afterSnapshot() > snapshotsWritten.get();
+        if ((journal.nextLsn() > lastSnapshotLsn || droppedSome || waiting) && (lastSnapshotMs == Long.MIN_VALUE
                 || now - lastSnapshotMs >= policy.snapshotIntervalMs())) {
             snapshot();
         }
+        deleteDropped();
         if (failed != null) {
             throw failed; // after the snapshot, which holds every seal that did succeed
         }
@@ -248,7 +260,7 @@ public final class Checkpoints implements AutoCloseable {
                 tails.add(t);
             }
         }
-        tails.sort((a, b) -> Long.compare(b.log.unsealedBytes(), a.log.unsealedBytes()));
+        tails.sort((a, b) -> Long.compare(b.log.memoryBytes(), a.log.memoryBytes()));
         IOException failed = null;
         for (Topic t : tails) {
             if (engine.memoryBytes() <= policy.memoryTailBytes()) {
@@ -318,7 +330,7 @@ public final class Checkpoints implements AutoCloseable {
             return false;
         }
         TopicLog log = t.log;
-        return log.unsealedCount() >= policy.segmentMaxEvents() || log.unsealedBytes() >= policy.segmentMaxBytes()
+        return log.unsealedCount() >= policy.segmentMaxEvents() || log.memoryBytes() >= policy.segmentMaxBytes()
                 || (policy.segmentMaxAgeMs() > 0 && now - log.oldestUnsealedTs() >= policy.segmentMaxAgeMs());
     }
 
@@ -392,7 +404,7 @@ public final class Checkpoints implements AutoCloseable {
         snapshots.write(c.lsn(), c.state().encode());
         snapshotsWritten.incrementAndGet();
         kept.removeIf(k -> k[0] == c.lsn()); // the same name was just replaced
-        kept.add(new long[] {c.lsn(), c.state().replayFrom()});
+        kept.add(new long[] {c.lsn(), c.state().replayFrom(), snapshotsWritten.get()});
         while (kept.size() > SnapshotStore.KEEP) {
             kept.removeFirst();
         }
@@ -405,6 +417,40 @@ public final class Checkpoints implements AutoCloseable {
             journal.truncateBefore(keepFrom);
         }
         lastSnapshotMs = clock.millis();
+    }
+
+    /** Takes the segments whose every record is gone out of their topics; true if any went. */
+    private boolean dropGoneSegments() {
+        boolean any = false;
+        for (Topic t : engine.topics()) {
+            List<Segment> gone;
+            t.lock.lock();
+            try {
+                gone = t.retired() ? List.of() : t.log.dropGoneSegments();
+            } finally {
+                t.lock.unlock();
+            }
+            for (Segment s : gone) {
+                // a snapshot written before this one may still name it: the file goes once none kept does
+                dropped.add(new Dropped(s.file(), snapshotsWritten.get() + 1));
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Deletes the files of dropped segments that no kept snapshot names any more. */
+    private void deleteDropped() throws IOException {
+        long oldestKept = kept.isEmpty() ? 0 : kept.getFirst()[2];
+        boolean any = false;
+        while (!dropped.isEmpty() && dropped.getFirst().afterSnapshot() <= oldestKept
+                && kept.size() == SnapshotStore.KEEP) {
+            fs.delete(dropped.removeFirst().file());
+            any = true;
+        }
+        if (any) {
+            fs.forceDirectory(segmentsDir); // not needed for safety (recovery removes orphans); tidy
+        }
     }
 
     private void deleteRetired() throws IOException {

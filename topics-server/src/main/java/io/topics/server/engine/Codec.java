@@ -18,6 +18,7 @@ import io.topics.api.TopicConfig.TopicType;
  * config  := version:u8(1) type:u8 ttl:i64 capRecords:i64 capBytes:i64 discard:u8 durability:str
  *            hasPriority:u8 priority:i32 autoPriority:u8 autoCreate:u8 window:i64 dedupeNode:u8
  *            lease:i64 jitter:i64 maxDeliveries:i64 deadLetter:str leasesDurable:u8
+ * delete  := bound:i64 kind:u8(0 below bound, 1 tag equal, 2 tag prefix) tag:str
  * </pre>
  */
 public final class Codec {
@@ -131,6 +132,35 @@ public final class Codec {
         boolean leasesDurable = p.get() != 0;
         return new TopicConfig(type, ttl, capRecords, capBytes, discard, durability, hasPriority ? priority : null,
                 autoPriority, autoCreate, window, dedupeNode, lease, jitter, maxDeliveries, deadLetter, leasesDurable);
+    }
+
+    /**
+     * A record delete as it was asked, with the bound it was taken at: every record below
+     * {@code bound} that the tag selects. Replay runs the same selection again.
+     */
+    public static ByteBuffer delete(long bound, DeleteSelector sel) {
+        byte[] tag = utf8(sel.tag());
+        ByteBuffer out = ByteBuffer.allocate(8 + 1 + 2 + len(tag)).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(bound).put((byte) (sel.tag() == null ? 0 : sel.tagPrefix() ? 2 : 1));
+        putString(out, tag);
+        return out.flip();
+    }
+
+    /** The bound of a delete payload. */
+    public static long deleteBound(ByteBuffer in) {
+        return in.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** The selector of a delete payload, its bound folded into {@code beforeSeq}. */
+    public static DeleteSelector deleteSelector(ByteBuffer in) {
+        ByteBuffer p = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long bound = p.getLong();
+        byte kind = p.get();
+        String tag = getString(p);
+        if (kind < 0 || kind > 2 || (kind == 0) != (tag == null) || bound < 1) {
+            throw new IllegalArgumentException("bad delete payload: kind " + kind + ", bound " + bound);
+        }
+        return new DeleteSelector(bound, tag, kind == 2);
     }
 
     private static byte bool(boolean b) {

@@ -142,15 +142,16 @@ public final class Engine {
                 TopicConfig next = patch.applyTo(current, name, classes.keySet());
                 if (!next.equals(current)) {
                     refuseIfJournalFailed();
+                    // publishes must stay in seq order across a class switch, and tighter caps
+                    // apply to published records only
+                    awaitPublished(t, t.log.filled(), "in-flight writes");
                     DurabilityClassProvider from = classOf(current);
                     DurabilityClassProvider to = classOf(next);
                     if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
-                        // publishes must stay in seq order across a class switch
-                        awaitPublished(t, t.log.filled(), "in-flight writes");
                         t.log.breakChunk();
                     }
                     commit(journal.topicConfigured(t.id, clock.millis(), Codec.config(next)));
-                    t.config(next);
+                    configure(t, next);
                 }
                 return new PutResult(name, false, next);
             } finally {
@@ -212,6 +213,9 @@ public final class Engine {
                         return new AppendResult(name, seen.firstSeq(), seenLast, t.log.head(), 0, created, true);
                     }
                 }
+                expire(t, now); // retention first: what expired makes room
+                refuseIfFull(t, batch);
+                now = Math.max(now, t.lastWriteTs()); // a topic's timestamps never go back: TTL expires a prefix
                 long first = t.log.filled() + 1;
                 long last = first + batch.size() - 1;
                 DurabilityClassProvider cls = classOf(t.config());
@@ -231,7 +235,9 @@ public final class Engine {
                     throw new TopicsException(ErrorCode.THROTTLED, "the write-ahead log is behind; retry shortly",
                             Map.of("limit", "wal_queue", "retry_after_ms", RETRY_AFTER_MS));
                 }
-                t.log.fill(batch, now, journal.nextLsn()); // read before the frame is queued: a lower bound
+                // the lsn is read before the frame is queued: a lower bound
+                TopicLog.Removal evicted = fill(t, batch, now, journal.nextLsn());
+                long lowAfter = t.log.low();
                 if (payload != null) {
                     t.loggedThrough = last;
                 }
@@ -239,8 +245,8 @@ public final class Engine {
                 int count = batch.size();
                 Topic target = t;
                 Runnable publish = () -> {
-                    target.log.publish(last, bytes, count);
-                    totalBytes.add(bytes);
+                    target.log.publish(last, bytes, count, evicted, lowAfter);
+                    totalBytes.add(bytes - evicted.bytes());
                     memoryBytes.add(bytes);
                     appendedRecords.add(count);
                     target.signal.fire();
@@ -279,6 +285,7 @@ public final class Engine {
     public DiffResult diff(String name, DiffQuery q, JsonOut out) throws InterruptedException {
         Topic t = require(name);
         t.touched(clock.millis());
+        expire(t, clock.millis());
         int mark = out.size();
         DiffResult r = t.read(q, out);
         if (q.waitMs() <= 0 || r.records() > 0 || r.tombstone() != null || !r.caughtUp()) {
@@ -297,6 +304,7 @@ public final class Engine {
         out.truncate(mark);
         Topic now = require(name);
         now.touched(clock.millis());
+        expire(now, clock.millis());
         return now.read(q.withWait(0), out);
     }
 
@@ -307,6 +315,7 @@ public final class Engine {
         if (touch) {
             t.touched(now);
         }
+        expire(t, now);
         return t.info(now);
     }
 
@@ -328,10 +337,197 @@ public final class Engine {
             if (touch) {
                 t.touched(now);
             }
+            if (!t.pending) {
+                expire(t, now);
+            }
             page.add(t.info(now));
             last = t.name;
         }
         return new ListPage(page, null);
+    }
+
+    /**
+     * Permanently removes the records {@code sel} picks among those published now (spec §8):
+     * point-in-time, silent, immediate for every reader, and durable per the topic's class.
+     *
+     * @throws TopicsException {@code 404 topic_not_found}; a delete never creates
+     */
+    public DeleteResult deleteRecords(String name, DeleteSelector sel) {
+        while (true) {
+            Topic t = require(name);
+            t.lock.lock();
+            try {
+                if (t.retired()) {
+                    continue;
+                }
+                refuseIfPending(t);
+                refuseIfJournalFailed();
+                // point in time: every record written before this call, and nothing after it
+                awaitPublished(t, t.log.filled(), "in-flight writes");
+                long bound = t.log.head() + 1;
+                if (sel.beforeSeq() > 0) {
+                    bound = Math.min(bound, sel.beforeSeq());
+                }
+                DurabilityClassProvider cls = classOf(t.config());
+                if (cls.logsRecords()) {
+                    commit(journal.recordsDeleted(t.id, clock.millis(), Codec.delete(bound, sel), cls.ackPoint()));
+                }
+                TopicLog.Removal r = applyDelete(t, bound, sel);
+                return new DeleteResult(name, r.count(), t.log.earliest(), t.log.head(), t.log.count(), t.log.bytes());
+            } finally {
+                t.lock.unlock();
+            }
+        }
+    }
+
+    /** Deletes what {@code sel} selects below {@code bound}, all published. Caller holds the topic lock. */
+    private TopicLog.Removal applyDelete(Topic t, long bound, DeleteSelector sel) {
+        TopicLog.Removal r;
+        try {
+            if (sel.tag() == null) {
+                r = t.log.deleteBelow(bound);
+            } else {
+                long[] seqs = taggedSeqs(t, sel.tag(), sel.tagPrefix(), bound);
+                r = t.log.deleteSeqs(seqs, seqs.length);
+            }
+        } catch (IOException e) {
+            throw segmentUnreadable(t, e);
+        }
+        released(r);
+        return r;
+    }
+
+    /** The seqs below {@code bound} whose tag matches, ascending: sealed ones through each segment's tag index. */
+    private static long[] taggedSeqs(Topic t, String tag, boolean prefix, long bound) throws IOException {
+        long[][] found = {new long[16]};
+        int[] n = {0};
+        java.util.function.LongConsumer add = seq -> {
+            if (n[0] == found[0].length) {
+                found[0] = java.util.Arrays.copyOf(found[0], n[0] * 2);
+            }
+            found[0][n[0]++] = seq;
+        };
+        long from = t.log.earliest();
+        for (Segment s : t.log.segments()) {
+            if (s.info().lastSeq() >= from && s.info().firstSeq() < bound) {
+                s.forEachTagged(tag, prefix, bound, add);
+            }
+        }
+        t.log.forEachHotTag(from, bound, (seq, tg) -> {
+            if (prefix ? tg.startsWith(tag) : tg.equals(tag)) {
+                add.accept(seq);
+            }
+        });
+        long[] seqs = java.util.Arrays.copyOf(found[0], n[0]);
+        java.util.Arrays.sort(seqs); // a seq both sealed and still in memory counts once: deleteSeqs skips repeats
+        return seqs;
+    }
+
+    /**
+     * Fills a batch's slots and evicts what its topic's caps no longer allow. The eviction
+     * reaches readers with the batch's publish. Caller holds the topic lock.
+     */
+    private TopicLog.Removal fill(Topic t, WriteBatch batch, long ts, long lsn) {
+        t.log.fill(batch, ts, lsn);
+        TopicConfig c = t.config();
+        if (c.discard() != TopicConfig.Discard.OLD) {
+            return TopicLog.Removal.NONE;
+        }
+        try {
+            TopicLog.Removal r = t.log.evict(c.capRecords(), c.capBytes());
+            memoryBytes.add(-r.releasedMemory());
+            return r;
+        } catch (IOException e) {
+            throw segmentUnreadable(t, e);
+        }
+    }
+
+    /** Applies a new config: tighter caps and TTL take effect at once. Caller holds the lock, nothing in flight. */
+    private void configure(Topic t, TopicConfig next) {
+        t.config(next);
+        try {
+            if (next.discard() == TopicConfig.Discard.OLD) {
+                TopicLog.Removal r = t.log.evict(next.capRecords(), next.capBytes());
+                t.log.evicted(r);
+                released(r);
+            }
+            expireLocked(t, clock.millis());
+        } catch (IOException e) {
+            throw segmentUnreadable(t, e);
+        }
+    }
+
+    /**
+     * Expires the records of {@code t} older than its TTL (spec §2: {@code now - ts > ttl_ms}),
+     * taking the topic lock only when the oldest live record may have expired.
+     */
+    private void expire(Topic t, long now) {
+        long ttl = t.config().ttlMs();
+        if (ttl <= 0 || t.pending || !t.log.mayHaveExpired(now - ttl)) {
+            return;
+        }
+        t.lock.lock();
+        try {
+            if (!t.retired() && !t.pending) {
+                expireLocked(t, now);
+            }
+        } catch (IOException e) {
+            throw segmentUnreadable(t, e);
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    private void expireLocked(Topic t, long now) throws IOException {
+        long ttl = t.config().ttlMs();
+        if (ttl > 0) {
+            released(t.log.expire(now - ttl));
+        }
+    }
+
+    /** Runs TTL expiry on every topic: the background sweep, so counts and memory follow time without reads. */
+    void expireAll() {
+        long now = clock.millis();
+        for (Topic t : topics.values()) {
+            try {
+                expire(t, now);
+            } catch (TopicsException e) {
+                // a damaged segment is said by the reads that reach it; the sweep goes on
+            }
+        }
+    }
+
+    /** Takes a removal readers already see off the engine's totals. */
+    private void released(TopicLog.Removal r) {
+        totalBytes.add(-r.bytes());
+        memoryBytes.add(-r.releasedMemory());
+    }
+
+    /** {@code 422 topic_full} for a {@code discard:"reject"} topic the batch would take past a cap (spec §5). */
+    private static void refuseIfFull(Topic t, WriteBatch batch) {
+        TopicConfig c = t.config();
+        if (c.discard() != TopicConfig.Discard.REJECT || (c.capRecords() <= 0 && c.capBytes() <= 0)) {
+            return;
+        }
+        boolean records = c.capRecords() > 0 && batch.size() > c.capRecords();
+        boolean bytes = c.capBytes() > 0 && batch.payloadBytes() > c.capBytes();
+        if (records || bytes) {
+            throw new TopicsException(ErrorCode.RECORD_TOO_LARGE, "the batch alone is larger than topic \""
+                    + t.name + "\"'s cap", Map.of("topic", t.name, "cap_records", c.capRecords(),
+                    "cap_bytes", c.capBytes()));
+        }
+        if ((c.capRecords() > 0 && t.log.writerCount() + batch.size() > c.capRecords())
+                || (c.capBytes() > 0 && t.log.writerBytes() + batch.payloadBytes() > c.capBytes())) {
+            throw new TopicsException(ErrorCode.TOPIC_FULL, "topic \"" + t.name + "\" is full",
+                    Map.of("topic", t.name, "cap_records", c.capRecords(), "cap_bytes", c.capBytes(),
+                            "head_seq", t.log.head(), "earliest_seq", t.log.earliest()));
+        }
+    }
+
+    static TopicsException segmentUnreadable(Topic t, IOException e) {
+        // corruption is said, never served as a shorter log (reliability invariant 6)
+        return new TopicsException(ErrorCode.INTERNAL, "topic \"" + t.name + "\": a sealed segment cannot be read: "
+                + e.getMessage(), Map.of("reason", "segment_unreadable", "topic", t.name));
     }
 
     /**
@@ -409,8 +605,15 @@ public final class Engine {
                 }
             }
             case TOPIC_CONFIG -> {
-                if (t != null) {
-                    t.config(Codec.config(f.payload()));
+                if (t != null && t.pending) {
+                    t.config(Codec.config(f.payload())); // its caps apply when its records are back
+                } else if (t != null) {
+                    configure(t, Codec.config(f.payload()));
+                }
+            }
+            case DELETE -> {
+                if (t != null && !t.pending) {
+                    applyDelete(t, Codec.deleteBound(f.payload()), Codec.deleteSelector(f.payload()));
                 }
             }
             case TOPIC_DELETE -> {
@@ -449,18 +652,18 @@ public final class Engine {
         if (f.seq() > t.log.filled()) {
             // a jump within the reserved seqs is what an unlogged class handed out before a
             // switch to a logged one; any other jump is log that is missing, and is said
-            long expected = Math.max(t.log.filled(), t.reserved) + 1;
+            long expected = Math.max(Math.max(t.log.filled(), t.reserved), t.log.low() - 1) + 1;
             if (f.seq() > expected) {
                 problems.add("topic \"" + t.name + "\": seqs " + expected + ".." + (f.seq() - 1)
                         + " are missing from the WAL");
             }
             t.log.skipTo(f.seq());
             WriteBatch b = Codec.records(f.payload());
-            t.log.fill(b, f.ts(), f.lsn());
-            t.log.publish(t.log.filled(), b.payloadBytes(), b.size());
+            TopicLog.Removal evicted = fill(t, b, f.ts(), f.lsn());
+            t.log.publish(t.log.filled(), b.payloadBytes(), b.size(), evicted, t.log.low());
             t.loggedThrough = t.log.filled();
             t.wrote(f.ts());
-            totalBytes.add(b.payloadBytes());
+            totalBytes.add(b.payloadBytes() - evicted.bytes());
             memoryBytes.add(b.payloadBytes());
         } else if (f.seq() + Codec.recordCount(f.payload()) - 1 > t.log.filled()) {
             // seals end on batch boundaries, so a frame is either sealed whole or not at all
@@ -495,17 +698,22 @@ public final class Engine {
 
     /** The deferred replay, after ready: applies a frame set aside for a topic that waits for it. */
     public void replayDeferred(Frame f) {
-        if (f.type() != FrameType.APPEND) {
-            return;
-        }
         Topic t = pendingById.get(f.topicId());
         if (t == null || f.lsn() < t.pendingFrom) {
             return;
         }
         t.lock.lock();
         try {
-            if (!t.retired()) {
-                applyAppend(t, f, deferredProblems);
+            if (t.retired()) {
+                return;
+            }
+            // the topic's own changes, in their order: deletes and caps see the records they saw
+            switch (f.type()) {
+                case APPEND -> applyAppend(t, f, deferredProblems);
+                case DELETE -> applyDelete(t, Codec.deleteBound(f.payload()), Codec.deleteSelector(f.payload()));
+                case TOPIC_CONFIG -> configure(t, Codec.config(f.payload()));
+                default -> {
+                }
             }
         } finally {
             t.lock.unlock();
@@ -562,7 +770,7 @@ public final class Engine {
         topicIds.accumulateAndGet(snap.lastTopicId(), Math::max);
         for (EngineSnapshot.TopicState s : snap.topics()) {
             Topic t = new Topic(s.name(), s.id(), s.config());
-            t.log.restore(segments.apply(s), s.sealedThrough());
+            t.log.restore(segments.apply(s), s.sealedThrough(), s.retained());
             t.reserved = s.reserved();
             t.loggedThrough = s.sealedThrough();
             if (s.lastWriteTs() != Topic.NEVER) {
@@ -610,7 +818,7 @@ public final class Engine {
                     replay = Math.min(replay, t.pendingFrom); // its records are still only in the WAL
                 }
                 states.add(new EngineSnapshot.TopicState(t.id, t.name, t.config(), t.log.sealedThrough(),
-                        t.reserved, t.lastWriteTs(), segs));
+                        t.reserved, t.lastWriteTs(), segs, t.log.retained()));
             } finally {
                 t.lock.unlock();
             }

@@ -14,21 +14,24 @@ import io.topics.segments.SegmentInfo;
  * {@code sealedThrough} are not in it: they are replayed from the WAL, from {@code replayFrom}.
  *
  * <pre>
- * snapshot := version:u8(1) replayFrom:i64 lastTopicId:i64 topics:u32 topic*
+ * snapshot := version:u8(2) replayFrom:i64 lastTopicId:i64 topics:u32 topic*
  * topic    := id:i64 createLen:u32 create sealedThrough:i64 reserved:i64 lastWriteTs:i64
  *             segments:u32 { firstSeq:i64 lastSeq:i64 count:i64 payloadBytes:i64 fileBytes:i64 }*
+ *             live:i64 liveBytes:i64 low:i64 capThrough:i64 ttlThrough:i64 deletes
  * </pre>
- * ({@code create} is the {@link Codec#create} format: the name and the config.)
+ * ({@code create} is the {@link Codec#create} format: the name and the config; {@code live}
+ * and {@code liveBytes} count the live records up to {@code sealedThrough}, {@code low} is the
+ * first seq not gone, and {@code deletes} is the {@link DeleteSet} format.)
  *
  * @param replayFrom  the lowest lsn recovery must replay; frames below it are all covered
  * @param lastTopicId the highest topic id ever handed out
  */
 record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics) {
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     /** One topic instance in a snapshot. */
     record TopicState(long id, String name, TopicConfig config, long sealedThrough, long reserved, long lastWriteTs,
-                      List<SegmentInfo> segments) {
+                      List<SegmentInfo> segments, TopicLog.Retained retained) {
     }
 
     ByteBuffer encode() {
@@ -37,7 +40,7 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
         for (TopicState t : topics) {
             ByteBuffer c = Codec.create(t.name, t.config);
             creates.add(c);
-            size += 8 + 4 + c.remaining() + 24 + 4 + 40L * t.segments.size();
+            size += 8 + 4 + c.remaining() + 24 + 4 + 40L * t.segments.size() + 40 + t.retained.deletes().remaining();
         }
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
         out.put(VERSION).putLong(replayFrom).putLong(lastTopicId).putInt(topics.size());
@@ -50,6 +53,9 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
                 out.putLong(s.firstSeq()).putLong(s.lastSeq()).putLong(s.count()).putLong(s.payloadBytes())
                         .putLong(s.fileBytes());
             }
+            TopicLog.Retained r = t.retained;
+            out.putLong(r.live()).putLong(r.bytes()).putLong(r.low()).putLong(r.capThrough()).putLong(r.ttlThrough())
+                    .put(r.deletes().duplicate());
         }
         return out.flip();
     }
@@ -84,8 +90,17 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
                 for (int s = 0; s < segs; s++) {
                     segments.add(new SegmentInfo(p.getLong(), p.getLong(), p.getLong(), p.getLong(), p.getLong()));
                 }
+                long live = p.getLong();
+                long liveBytes = p.getLong();
+                long low = p.getLong();
+                long capThrough = p.getLong();
+                long ttlThrough = p.getLong();
+                int at = p.position();
+                DeleteSet.decode(p); // moves past it, and checks it
+                ByteBuffer deletes = p.slice(at, p.position() - at).order(ByteOrder.LITTLE_ENDIAN);
                 topics.add(new TopicState(id, Codec.createName(c), Codec.createConfig(c), sealedThrough, reserved,
-                        lastWriteTs, segments));
+                        lastWriteTs, segments, new TopicLog.Retained(live, liveBytes, low, capThrough, ttlThrough,
+                        deletes)));
             }
             return new EngineSnapshot(replayFrom, lastTopicId, topics);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {

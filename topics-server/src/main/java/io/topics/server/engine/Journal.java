@@ -24,6 +24,9 @@ public interface Journal {
     /** Seqs up to {@code upTo} may have been handed out and must never be reused. */
     CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts);
 
+    /** A record delete ({@link Codec#delete} format), committed like the topic's records. */
+    CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack);
+
     /** True when writes cannot be accepted (a failed or closed journal). */
     boolean refusing();
 
@@ -65,6 +68,11 @@ public interface Journal {
 
         @Override
         public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
+            return DONE;
+        }
+
+        @Override
+        public CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack) {
             return DONE;
         }
 

@@ -106,23 +106,28 @@ final class Topic {
 
     TopicInfo info(long now) {
         long head = log.head();
-        long count = log.count();
-        long earliest = count == 0 ? head + 1 : log.firstSeq();
-        return new TopicInfo(name, head, earliest, count, log.bytes(), config, effectivePriority(now),
+        return new TopicInfo(name, head, log.earliest(), log.count(), log.bytes(), config, effectivePriority(now),
                 lastWriteTs == NEVER ? null : lastWriteTs, lastReadTs == NEVER ? null : lastReadTs, pending);
     }
 
-    /** One non-blocking read (spec §6.2, §7.3). */
+    /**
+     * One non-blocking read (spec §6.2, §7.2, §7.3): a cursor below the evict floor gets one
+     * tombstone for exactly the seqs lost, then the records from the floor on; deleted seqs
+     * are crossed silently.
+     */
     DiffResult read(DiffQuery q, JsonOut out) {
         long head = log.head();
         long from = q.fromSeq();
         Tombstone tombstone = null;
-        long earliest = log.count() == 0 ? head + 1 : log.firstSeq();
+        long floor = log.evictFloor();
         if (from > head) {
             // a cursor from the future: the topic was deleted and recreated under the reader
-            tombstone = new Tombstone(1, head, "recreated", head, earliest, head);
-            from = earliest - 1;
+            tombstone = new Tombstone(1, head, "recreated", head, floor, head);
+            from = 0;
+        } else if (from + 1 < floor) {
+            tombstone = new Tombstone(from + 1, floor - 1, log.evictReason(from + 1), floor - 1 - from, floor, head);
         }
+        from = Math.min(head, Math.max(from, Math.max(floor, log.earliest()) - 1));
         Set<String> hidden = config.dedupeNode() ? q.nodes() : Set.of();
         TopicLog.ReadResult r;
         try {
@@ -131,11 +136,8 @@ final class Topic {
             if (retired) {
                 throw TopicsException.topicNotFound(name); // deleted under the reader, files and all
             }
-            // corruption is said, never served as a shorter log (reliability invariant 6)
-            throw new TopicsException(ErrorCode.INTERNAL, "topic \"" + name + "\": a sealed segment cannot be read: "
-                    + e.getMessage(), Map.of("reason", "segment_unreadable", "topic", name));
+            throw Engine.segmentUnreadable(this, e);
         }
-        long readEarliest = log.count() == 0 ? r.head() + 1 : log.firstSeq();
-        return new DiffResult(name, r.records(), r.lastExamined(), r.head(), readEarliest, tombstone, r.scanned());
+        return new DiffResult(name, r.records(), r.lastExamined(), r.head(), log.earliest(), tombstone, r.scanned());
     }
 }

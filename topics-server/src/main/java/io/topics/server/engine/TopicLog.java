@@ -2,12 +2,14 @@ package io.topics.server.engine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.topics.segments.Segment;
+import io.topics.segments.SegmentInfo;
 
 /**
  * The records of one topic instance: sealed {@link Segment} files on disk for older records,
@@ -27,43 +29,72 @@ final class TopicLog {
     private static final int MAX_SLAB_BYTES = 16 << 20;
     private static final Chunk[] NO_CHUNKS = new Chunk[0];
     private static final Segment[] NO_SEGMENTS = new Segment[0];
+    /** {@link #lowTs} before anyone looked up the timestamp of the first live record. */
+    private static final long UNKNOWN_TS = Long.MIN_VALUE;
 
     private volatile Chunk[] chunks = NO_CHUNKS;
     private volatile Segment[] segments = NO_SEGMENTS;
     // written under the topic lock by checkpoints: seqs up to here are in segments
     private volatile long sealedThrough;
-    private long sealedCount;
-    private long sealedBytes;
     // published payload bytes in chunks: publishes add (on the committing thread), seals subtract
     private final AtomicLong memoryBytes = new AtomicLong();
-    // bytes and published are plain fields published by the volatile write of head: every
-    // reader reads head first, so it sees them at least as new as the head it read
-    private long bytes;
-    private long records;
-    private long published;
     private long filled; // writer side, under the topic lock
     private boolean gap; // the next fill starts a new chunk: seqs jumped
     private volatile long head;
+
+    // What readers see of retention: live records and bytes of the published log, the first
+    // live seq, and the highest seqs lost to caps and to TTL. A publish applies the eviction its
+    // batch caused; TTL expiry and deletes apply at once. Floors and earliest only ever rise.
+    private final AtomicLong liveCount = new AtomicLong();
+    private final AtomicLong liveBytes = new AtomicLong();
+    private final AtomicLong earliest = new AtomicLong(1);
+    private final AtomicLong capThrough = new AtomicLong();
+    private final AtomicLong ttlThrough = new AtomicLong();
+    private DeleteSet deleted = new DeleteSet(); // replaced only by restore, before any reader
+
+    // The writer's view (under the topic lock), which runs ahead of readers by the batches
+    // filled but not yet published: every seq below low is gone, live records are counted.
+    private long low = 1;
+    private long lowTs = UNKNOWN_TS;
+    private long wLive;
+    private long wBytes;
+    private long wCapThrough;
 
     /** Highest published seq; 0 when nothing was ever appended. */
     long head() {
         return head;
     }
 
-    /** Payload bytes of the published records. */
+    /** Live payload bytes of the published log (deleted, evicted and expired records excluded). */
     long bytes() {
-        return head < 0 ? 0 : bytes; // the volatile read orders this read after the writer's publish
+        return liveBytes.get();
     }
 
-    /** First seq held, or {@code head + 1} when empty. */
-    long firstSeq() {
+    /** Live published records. */
+    long count() {
+        return liveCount.get();
+    }
+
+    /** The first live seq, or {@code head + 1} when nothing is live (spec §2). */
+    long earliest() {
         long h = head;
-        Chunk[] cs = chunks;
-        Segment[] ss = segments;
-        if (ss.length > 0) {
-            return ss[0].info().firstSeq();
-        }
-        return cs.length == 0 ? h + 1 : cs[0].firstSeq;
+        return liveCount.get() == 0 ? h + 1 : Math.min(earliest.get(), h + 1);
+    }
+
+    /** One above the highest seq lost to a cap or TTL: the tombstone floor (spec §7.1). */
+    long evictFloor() {
+        return Math.max(capThrough.get(), ttlThrough.get()) + 1;
+    }
+
+    /** Why the seqs from {@code gapFrom} up to the evict floor are gone (best-effort, spec §7.2). */
+    String evictReason(long gapFrom) {
+        boolean cap = capThrough.get() >= gapFrom;
+        boolean ttl = ttlThrough.get() >= gapFrom;
+        return cap && ttl ? "mixed" : cap ? "cap" : "ttl";
+    }
+
+    boolean deleted(long seq) {
+        return deleted.contains(seq);
     }
 
     /** Seqs up to here are sealed in segments. */
@@ -76,7 +107,7 @@ final class TopicLog {
         return segments;
     }
 
-    /** Payload bytes of the published records held in memory. */
+    /** Payload bytes held in memory. */
     long memoryBytes() {
         return memoryBytes.get();
     }
@@ -86,23 +117,23 @@ final class TopicLog {
         gap = true;
     }
 
-    /** Published records not yet sealed, and their payload bytes. */
+    /** Published seqs not yet sealed: what a seal would cover. */
     long unsealedCount() {
-        return count() - sealedCount;
-    }
-
-    long unsealedBytes() {
-        return bytes() - sealedBytes;
-    }
-
-    /** Number of published records. */
-    long count() {
-        return head < 0 ? 0 : published; // the volatile read orders this read after the writer's publish
+        return head - sealedThrough;
     }
 
     /** Highest filled seq: at or above {@link #head()}; the slots in between await their commit. */
     long filled() {
         return filled;
+    }
+
+    /** Live records and bytes counting the filled but unpublished ones. Caller holds the topic lock. */
+    long writerCount() {
+        return wLive;
+    }
+
+    long writerBytes() {
+        return wBytes;
     }
 
     /**
@@ -120,29 +151,242 @@ final class TopicLog {
             int ml = batch.metaLen(i);
             if (c == null || gap || !c.hasRoom(dl + ml)) {
                 gap = false;
-                int capacity = (int) Math.min(MAX_CHUNK_RECORDS, Math.max(MIN_CHUNK_RECORDS, records + n - i));
+                int capacity = (int) Math.min(MAX_CHUNK_RECORDS, Math.max(MIN_CHUNK_RECORDS, filled + n));
                 c = new Chunk(seq, Integer.highestOneBit(capacity - 1) << 1, dl + ml, lsn);
                 cs = Arrays.copyOf(cs, cs.length + 1);
                 cs[cs.length - 1] = c;
             }
             c.put(src, batch.dataOff(i), dl, batch.metaOff(i), ml, ts, batch.tag(i), batch.node(i));
+            if (seq >= low && !deleted.contains(seq)) { // replay may refill seqs a snapshot counts as gone
+                wLive++;
+                wBytes += dl + ml;
+            }
             seq++;
         }
-        records += batch.size();
         chunks = cs;
+        if (lowTs == Long.MAX_VALUE) {
+            lowTs = UNKNOWN_TS; // nothing was live: the first live record may be one of these
+        }
         filled = seq - 1;
     }
 
     /**
-     * Makes filled slots up to {@code upTo} visible to readers. Called in seq order, once per
-     * committed batch ({@code batchBytes} is its payload size), by whichever thread saw the
-     * commit; the happens-before chain from {@link #fill} runs through the WAL's queue.
+     * Evicts the oldest live records until at most {@code maxRecords} and {@code maxBytes} are
+     * live, counting filled records (0 = no cap). Caller holds the topic lock. Readers see it
+     * when {@code publish} is handed the result; with nothing in flight, apply it at once.
      */
-    void publish(long upTo, long batchBytes, int batchRecords) {
-        bytes += batchBytes;
+    Removal evict(long maxRecords, long maxBytes) throws IOException {
+        if ((maxRecords <= 0 || wLive <= maxRecords) && (maxBytes <= 0 || wBytes <= maxBytes)) {
+            return Removal.NONE;
+        }
+        Removal r = removeFromLow(filled, (seq, ts, size, live, bytes) ->
+                (maxRecords > 0 && live > maxRecords) || (maxBytes > 0 && bytes > maxBytes));
+        wCapThrough = Math.max(wCapThrough, r.lastSeq);
+        return r;
+    }
+
+    /** Makes an eviction visible at once: for a cap tightened with nothing in flight. Caller holds the topic lock. */
+    void evicted(Removal r) {
+        if (r.lastSeq > 0) {
+            capThrough.accumulateAndGet(r.lastSeq, Math::max);
+        }
+        apply(r);
+    }
+
+    /** Expires the published records older than {@code cutoffTs} (a strict bound). Applies at once. */
+    Removal expire(long cutoffTs) throws IOException {
+        if (lowTs() >= cutoffTs) {
+            return Removal.NONE;
+        }
+        Removal r = removeFromLow(head, (seq, ts, size, live, bytes) -> ts < cutoffTs);
+        ttlThrough.accumulateAndGet(r.lastSeq, Math::max);
+        apply(r);
+        return r;
+    }
+
+    /** Deletes every live record below {@code bound}; silent, so no floor moves. Applies at once. */
+    Removal deleteBelow(long bound) throws IOException {
+        Removal r = removeFromLow(Math.min(bound - 1, head), (seq, ts, size, live, bytes) -> true);
+        apply(r);
+        return r;
+    }
+
+    /**
+     * Deletes the live records at {@code seqs} (ascending, published); silent. Applies at once.
+     * Caller holds the topic lock.
+     */
+    Removal deleteSeqs(long[] seqs, int n) throws IOException {
+        long count = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            long seq = seqs[i];
+            if (seq < low || seq > head || deleted.contains(seq)) {
+                continue;
+            }
+            int size = sizeOf(seq);
+            if (size < 0) {
+                continue; // no record at that seq
+            }
+            deleted.add(seq);
+            count++;
+            bytes += size;
+        }
+        wLive -= count;
+        wBytes -= bytes;
+        Removal r = new Removal(count, bytes, 0, 0);
+        if (deleted.contains(low)) {
+            r = r.plus(removeFromLow(head, (seq, ts, size, live, b) -> false)); // low moves past the deleted
+        }
+        apply(r);
+        return r;
+    }
+
+    /** Payload bytes of the record at {@code seq}, or -1 when none is held there. */
+    private int sizeOf(long seq) throws IOException {
+        int[] size = {-1};
+        walk(seq, seq, (s, ts, sz, tag) -> {
+            size[0] = sz;
+            return false;
+        });
+        return size[0];
+    }
+
+    /** Visits the tagged records at or above {@code from} and below {@code bound} held in memory. */
+    void forEachHotTag(long from, long bound, TagVisitor v) {
+        for (Chunk c : chunks) {
+            if (c.tag == null || c.firstSeq >= bound || c.lastSeq() < from) {
+                continue;
+            }
+            for (int i = (int) Math.max(0, from - c.firstSeq); i < c.count && c.firstSeq + i < bound; i++) {
+                if (c.tag[i] != null) {
+                    v.visit(c.firstSeq + i, c.tag[i]);
+                }
+            }
+        }
+    }
+
+    interface TagVisitor {
+        void visit(long seq, String tag);
+    }
+
+    /** Live records and bytes a removal took, the highest live seq it took (0 if none), and memory it released. */
+    record Removal(long count, long bytes, long lastSeq, long releasedMemory) {
+        static final Removal NONE = new Removal(0, 0, 0, 0);
+
+        Removal plus(Removal o) {
+            return new Removal(count + o.count, bytes + o.bytes, Math.max(lastSeq, o.lastSeq),
+                    releasedMemory + o.releasedMemory);
+        }
+    }
+
+    /** Whether to remove the next live record; {@code live} and {@code bytes} count what is still live. */
+    private interface RemoveIf {
+        boolean test(long seq, long ts, int size, long live, long bytes);
+    }
+
+    /**
+     * Removes live records from the lowest up, at most through {@code limit}, while {@code more}
+     * says so; then moves {@code low} to the next live record, past deleted seqs and holes, and
+     * drops the chunks wholly below it. Writer side only: readers see it through {@link #apply}
+     * or {@link #publish}.
+     */
+    private Removal removeFromLow(long limit, RemoveIf more) throws IOException {
+        long[] took = new long[3]; // count, bytes, last seq
+        long[] next = {filled + 1, Long.MAX_VALUE}; // the first live record left, and its ts
+        walk(low, filled, (seq, ts, size, tag) -> {
+            if (deleted.contains(seq)) {
+                return true;
+            }
+            if (seq > limit || !more.test(seq, ts, size, wLive - took[0], wBytes - took[1])) {
+                next[0] = seq;
+                next[1] = ts;
+                return false;
+            }
+            took[0]++;
+            took[1] += size;
+            took[2] = seq;
+            return true;
+        });
+        wLive -= took[0];
+        wBytes -= took[1];
+        low = Math.max(low, next[0]);
+        lowTs = next[1];
+        // readers may not see this removal yet (a batch in flight caused it): keep what they may read
+        long unreadable = readersGone();
+        deleted.dropBelow(unreadable);
+        return new Removal(took[0], took[1], took[2], dropChunksBelow(unreadable));
+    }
+
+    /** Seqs below this are gone for every reader, current and future. Caller holds the topic lock. */
+    private long readersGone() {
+        return Math.min(low, Math.min(earliest.get(), head + 1));
+    }
+
+    /** Drops the chunks wholly below {@code seq}; returns their payload bytes. Caller holds the topic lock. */
+    private long dropChunksBelow(long seq) {
+        Chunk[] cs = chunks;
+        int drop = 0;
+        long released = 0;
+        while (drop < cs.length && cs[drop].lastSeq() < seq) {
+            released += cs[drop].used;
+            drop++;
+        }
+        if (drop > 0) {
+            chunks = Arrays.copyOfRange(cs, drop, cs.length);
+            memoryBytes.addAndGet(-released);
+        }
+        return released;
+    }
+
+    /** Makes a removal of published records visible to readers. */
+    private void apply(Removal r) {
+        liveCount.addAndGet(-r.count);
+        liveBytes.addAndGet(-r.bytes);
+        earliest.accumulateAndGet(low, Math::max);
+    }
+
+    /** The timestamp of the first live record, {@code Long.MAX_VALUE} when none. Caller holds the topic lock. */
+    private long lowTs() throws IOException {
+        if (lowTs == UNKNOWN_TS) {
+            long[] ts = {Long.MAX_VALUE};
+            walk(low, filled, (seq, t, size, tag) -> {
+                if (deleted.contains(seq)) {
+                    return true;
+                }
+                ts[0] = t;
+                return false;
+            });
+            lowTs = ts[0];
+        }
+        return lowTs;
+    }
+
+    /** Whether the first live record may be older than {@code cutoffTs}: a lock-free hint for TTL. */
+    boolean mayHaveExpired(long cutoffTs) {
+        long t = lowTs;
+        return t == UNKNOWN_TS || t < cutoffTs;
+    }
+
+    /**
+     * Makes filled slots up to {@code upTo} visible to readers, with the eviction their batch
+     * caused. Called in seq order, once per committed batch ({@code batchBytes} is its payload
+     * size), by whichever thread saw the commit; the happens-before chain from {@link #fill} runs
+     * through the WAL's queue.
+     */
+    void publish(long upTo, long batchBytes, int batchRecords, Removal evicted, long lowAfter) {
         memoryBytes.addAndGet(batchBytes);
-        published += batchRecords;
+        liveCount.addAndGet(batchRecords - evicted.count);
+        liveBytes.addAndGet(batchBytes - evicted.bytes);
+        if (evicted.lastSeq > 0) {
+            capThrough.accumulateAndGet(evicted.lastSeq, Math::max);
+        }
+        earliest.accumulateAndGet(lowAfter, Math::max);
         head = upTo; // every slot up to here was filled before this volatile write
+    }
+
+    /** Where {@code low} stands now (writer side): what a publish of the last fill hands readers. */
+    long low() {
+        return low;
     }
 
     /**
@@ -152,9 +396,51 @@ final class TopicLog {
      */
     void skipTo(long next) {
         if (next > filled + 1) {
+            if (low > filled) {
+                low = next; // nothing live: the next record is the first
+                earliest.set(next);
+            }
             filled = next - 1;
             head = next - 1;
             gap = true;
+        }
+    }
+
+    /** One held record for {@link #walk}: its seq, timestamp, payload size and tag. */
+    private interface Visit {
+        /** False stops the walk. */
+        boolean visit(long seq, long ts, int size, String tag) throws IOException;
+    }
+
+    /** Visits the records held at seqs {@code from..to}, sealed then in memory, in seq order, until told to stop. */
+    private void walk(long from, long to, Visit v) throws IOException {
+        Chunk[] cs = chunks;
+        Segment[] ss = segments;
+        long hotFirst = cs.length == 0 ? Long.MAX_VALUE : cs[0].firstSeq;
+        long seq = from;
+        for (int si = segmentIndex(ss, seq); si < ss.length && seq <= to && seq < hotFirst; si++) {
+            Segment s = ss[si];
+            if (s.info().lastSeq() < seq) {
+                continue;
+            }
+            try (Segment.Cursor c = s.cursor(seq - 1)) {
+                while (c.next() && c.seq() <= to && c.seq() < hotFirst) {
+                    if (!v.visit(c.seq(), c.ts(), c.dataLength() + c.metaLength(), c.tag())) {
+                        return;
+                    }
+                }
+            }
+            seq = Math.max(seq, s.info().lastSeq() + 1);
+        }
+        seq = Math.max(seq, hotFirst);
+        for (int ci = cs.length == 0 ? 0 : chunkIndex(cs, seq); ci < cs.length && seq <= to; ci++) {
+            Chunk c = cs[ci];
+            for (int i = (int) Math.max(0, seq - c.firstSeq); i < c.count && c.firstSeq + i <= to; i++) {
+                if (!v.visit(c.firstSeq + i, c.ts[i], c.dataLen[i] + c.metaLen[i], c.tag == null ? null : c.tag[i])) {
+                    return;
+                }
+            }
+            seq = Math.max(seq, c.lastSeq() + 1);
         }
     }
 
@@ -165,9 +451,9 @@ final class TopicLog {
     }
 
     /**
-     * Hands the in-memory records with seqs in {@code (afterSeq, upTo]} to {@code sink}, in seq
-     * order. {@code upTo} must be published. Only the checkpoint thread calls it, and only it
-     * drops chunks, so the chunks walked stay whole.
+     * Hands the live in-memory records with seqs in {@code (afterSeq, upTo]} to {@code sink}, in
+     * seq order. {@code upTo} must be published. Only the checkpoint thread calls it, and only
+     * it and removals drop chunks, which leave the chunks walked whole.
      */
     void forEachHot(long afterSeq, long upTo, RecordSink sink) throws IOException {
         for (Chunk c : chunks) {
@@ -176,14 +462,18 @@ final class TopicLog {
             }
             int n = (int) Math.min(c.count, upTo - c.firstSeq + 1);
             for (int i = (int) Math.max(0, afterSeq + 1 - c.firstSeq); i < n; i++) {
-                sink.accept(c.firstSeq + i, c.ts[i], c.slab, c.off[i], c.dataLen[i], c.metaLen[i],
+                long seq = c.firstSeq + i;
+                if (seq < earliest.get() || deleted.contains(seq)) {
+                    continue; // gone already: not worth a place on disk
+                }
+                sink.accept(seq, c.ts[i], c.slab, c.off[i], c.dataLen[i], c.metaLen[i],
                         c.tag == null ? null : c.tag[i], c.node == null ? null : c.node[i]);
             }
         }
     }
 
     /**
-     * Installs segments that now hold every record up to {@code through}, then drops the
+     * Installs segments that now hold every live record up to {@code through}, then drops the
      * chunks they cover. Caller holds the topic lock. Returns the payload bytes released from
      * memory.
      */
@@ -192,42 +482,81 @@ final class TopicLog {
             Segment[] ss = Arrays.copyOf(segments, segments.length + added.size());
             for (int i = 0; i < added.size(); i++) {
                 ss[segments.length + i] = added.get(i);
-                sealedCount += added.get(i).info().count();
-                sealedBytes += added.get(i).info().payloadBytes();
             }
             segments = ss; // before the chunks shrink: see the class comment
         }
         sealedThrough = Math.max(sealedThrough, through);
-        Chunk[] cs = chunks;
-        int drop = 0;
-        long released = 0;
-        while (drop < cs.length && cs[drop].lastSeq() <= sealedThrough && cs[drop].lastSeq() <= filled) {
-            released += cs[drop].used;
-            drop++;
-        }
-        if (drop > 0) {
-            chunks = Arrays.copyOfRange(cs, drop, cs.length);
-        }
-        memoryBytes.addAndGet(-released);
-        return released;
+        return dropChunksBelow(Math.max(Math.min(sealedThrough, filled) + 1, readersGone()));
     }
 
     /**
-     * Recovery from a snapshot, before any reader: the topic holds {@code segs}, and its seqs
-     * up to {@code through} are accounted for.
+     * Drops the segments whose every seq is gone (below the first live seq, or deleted), in one
+     * step: readers never reach them again. Caller holds the topic lock. Returns them, for
+     * their files to go once no snapshot names them.
      */
-    void restore(Segment[] segs, long through) {
-        segments = segs.clone();
-        for (Segment s : segs) {
-            sealedCount += s.info().count();
-            sealedBytes += s.info().payloadBytes();
+    List<Segment> dropGoneSegments() {
+        Segment[] ss = segments;
+        long below = readersGone();
+        List<Segment> gone = new ArrayList<>();
+        List<Segment> kept = new ArrayList<>(ss.length);
+        for (Segment s : ss) {
+            SegmentInfo i = s.info();
+            if (i.lastSeq() < below || deleted.containsAll(Math.max(i.firstSeq(), below), i.lastSeq())) {
+                gone.add(s);
+            } else {
+                kept.add(s);
+            }
         }
-        published = sealedCount;
-        bytes = sealedBytes;
+        if (!gone.isEmpty()) {
+            segments = kept.toArray(NO_SEGMENTS);
+        }
+        return gone;
+    }
+
+    /** What a snapshot keeps of this log's retention, beside its segments ({@code deletes}: {@link DeleteSet#encode}). */
+    record Retained(long live, long bytes, long low, long capThrough, long ttlThrough, ByteBuffer deletes) {
+        static final Retained NONE = new Retained(0, 0, 1, 0, 0, new DeleteSet().encoded());
+    }
+
+    /**
+     * Retention as of {@code sealedThrough()}: the records above it are replayed, and counted
+     * again then. Caller holds the topic lock.
+     */
+    Retained retained() {
+        long[] hot = new long[2];
+        long from = Math.max(sealedThrough + 1, low);
+        for (Chunk c : chunks) {
+            for (int i = (int) Math.max(0, from - c.firstSeq); i < c.count; i++) {
+                if (!deleted.contains(c.firstSeq + i)) {
+                    hot[0]++;
+                    hot[1] += c.dataLen[i] + c.metaLen[i];
+                }
+            }
+        }
+        return new Retained(wLive - hot[0], wBytes - hot[1], low, wCapThrough, ttlThrough.get(), deleted.encoded());
+    }
+
+    /**
+     * Recovery from a snapshot, before any reader: the topic holds {@code segs}, its seqs up to
+     * {@code through} are accounted for, and {@code r} says what of them is live.
+     */
+    void restore(Segment[] segs, long through, Retained r) {
+        segments = segs.clone();
         sealedThrough = through;
         filled = through;
         gap = true;
         head = through;
+        wLive = r.live;
+        wBytes = r.bytes;
+        liveCount.set(r.live);
+        liveBytes.set(r.bytes);
+        low = r.low;
+        earliest.set(r.low);
+        wCapThrough = r.capThrough;
+        capThrough.set(r.capThrough);
+        ttlThrough.set(r.ttlThrough);
+        lowTs = UNKNOWN_TS;
+        deleted = DeleteSet.decode(r.deletes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
     }
 
     /**
@@ -274,7 +603,7 @@ final class TopicLog {
         long hotFirst = cs.length == 0 ? h + 1 : cs[0].firstSeq;
         // segments may already hold seqs above the head this read started from: never past it
         long segmentsEnd = Math.min(hotFirst, h + 1);
-        Reading r = new Reading(fromSeq, q, hiddenNodes, out);
+        Reading r = new Reading(fromSeq, q, hiddenNodes, deleted, out);
         long seq = fromSeq + 1;
         for (int si = segmentIndex(ss, seq); si < ss.length && seq < segmentsEnd && !r.full; si++) {
             Segment s = ss[si];
@@ -297,8 +626,7 @@ final class TopicLog {
             return r.result(h);
         }
         seq = Math.max(seq, hotFirst);
-        int ci = chunkIndex(cs, seq);
-        while (seq <= h && !r.full) {
+        for (int ci = cs.length == 0 ? 0 : chunkIndex(cs, seq); ci < cs.length && seq <= h && !r.full; ) {
             Chunk c = cs[ci];
             if (seq < c.firstSeq) {
                 seq = c.firstSeq; // seqs skipped in recovery hold nothing
@@ -321,6 +649,7 @@ final class TopicLog {
     private static final class Reading {
         final DiffQuery q;
         final Set<String> hidden;
+        final DeleteSet deleted; // null when nothing is deleted
         final JsonOut out;
         final int start;
         final long fromSeq;
@@ -329,10 +658,11 @@ final class TopicLog {
         int written;
         boolean full;
 
-        Reading(long fromSeq, DiffQuery q, Set<String> hidden, JsonOut out) {
+        Reading(long fromSeq, DiffQuery q, Set<String> hidden, DeleteSet deleted, JsonOut out) {
             this.fromSeq = fromSeq;
             this.q = q;
             this.hidden = hidden;
+            this.deleted = deleted.isEmpty() ? null : deleted;
             this.out = out;
             this.start = out.size();
             this.examined = fromSeq;
@@ -340,14 +670,16 @@ final class TopicLog {
 
         /**
          * Whether the record at {@code seq} should be written now (its separating comma is then
-         * already out); false for a hidden node, or when a limit is reached ({@link #full} is set).
+         * already out); false for a deleted record or a hidden node, or when a limit is reached
+         * ({@link #full} is set).
          */
         boolean accept(long seq, String node, int payloadBytes) {
             if (written >= q.limit()) {
                 full = true;
                 return false;
             }
-            if (node != null && !hidden.isEmpty() && hidden.contains(node)) {
+            if ((deleted != null && deleted.contains(seq))
+                    || (node != null && !hidden.isEmpty() && hidden.contains(node))) {
                 examined = seq;
                 return false;
             }
@@ -366,8 +698,10 @@ final class TopicLog {
             return true;
         }
 
+        /** Where the read ended: a read that ran out of records examined every seq up to the head. */
         ReadResult result(long h) {
-            return new ReadResult(examined, h, written, examined - fromSeq);
+            long last = full ? examined : Math.max(examined, h);
+            return new ReadResult(last, h, written, last - fromSeq);
         }
     }
 

@@ -49,6 +49,11 @@ public final class WalJournal implements Journal {
     }
 
     @Override
+    public CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack) {
+        return frame(FrameType.DELETE, topicId, 0, ts, delete, ack);
+    }
+
+    @Override
     public boolean refusing() {
         Wal w = wal;
         return w == null || w.failed();

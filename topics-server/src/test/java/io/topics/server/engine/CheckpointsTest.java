@@ -19,6 +19,8 @@ import io.topics.api.storage.Storage;
 import io.topics.wal.WalOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Seals, snapshots and WAL truncation, and recovery from them, on the real file system. */
@@ -515,6 +517,112 @@ class CheckpointsTest {
         Node third = open(); // what replay sealed was in no snapshot: removed as orphans, sealed again
         assertEquals(before, readAll(third.engine, "t"));
         assertEquals(3001, third.engine.append("t", EngineTest.batch("1")).firstSeq());
+    }
+
+    /**
+     * Everything a reader can see of a topic's retention: its state, then for every cursor from
+     * 0 to one above the head the tombstone and the seqs a read returns.
+     */
+    static String retentionView(Engine e, String topic) throws Exception {
+        TopicInfo i = e.state(topic, false);
+        StringBuilder v = new StringBuilder("head " + i.headSeq() + " earliest " + i.earliestSeq() + " count "
+                + i.count() + " bytes " + i.bytes() + "\n");
+        for (long from = 0; from <= i.headSeq() + 1; from++) {
+            JsonOut out = new JsonOut();
+            DiffResult r = e.diff(topic, DiffQuery.from(from).withLimit(1000), out);
+            v.append(from).append(": ").append(r.tombstone()).append(' ').append(r.nextFromSeq()).append(' ')
+                    .append(out.toString().replaceAll("\"\\$ts\":\\d+,|\"data\":[^}]*}", "")).append('\n');
+        }
+        return v.toString();
+    }
+
+    static ConfigPatch retention(String cls, long capRecords, long ttlMs) {
+        return new ConfigPatch(null, ttlMs, capRecords, null, null, null, cls, null, null, null, null, null, null,
+                null, null, null, null);
+    }
+
+    /** Caps, TTL and deletes on records sealed and in memory: what readers see, before and after each kind of restart. */
+    @ParameterizedTest
+    @ValueSource(strings = {"disk", "fsync", "memory"})
+    void floorsAndDeletesSurviveACleanRestartAndAKill(String cls) throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention(cls, 40, 60_000));
+        for (int i = 0; i < 50; i++) {
+            n.engine.append("t", DurableEngineTest.tagged("{\"i\":" + i + "}", "k-" + (i % 4), null, null));
+        }
+        n.engine.deleteRecords("t", new DeleteSelector(0, "k-1", false));
+        n.checkpoints.runOnce(); // seals: the next deletes reach segments
+        n.engine.deleteRecords("t", new DeleteSelector(0, "k-2", false));
+        n.engine.deleteRecords("t", new DeleteSelector(16, null, false));
+        clock.advance(30_000);
+        for (int i = 0; i < 6; i++) {
+            n.engine.append("t", DurableEngineTest.tagged("{\"j\":" + i + "}", "k-3", null, null)); // memory only
+        }
+        n.engine.deleteRecords("t", new DeleteSelector(0, "k-0", false));
+        String before = retentionView(n.engine, "t");
+        n.shutdown();
+        node = null;
+        awaitDeferred(open());
+        assertEquals(before, retentionView(node.engine, "t"), "after a clean restart");
+        assertEquals(57, node.engine.append("t", EngineTest.batch("1")).firstSeq());
+        before = retentionView(node.engine, "t");
+        node.kill();
+        awaitDeferred(open());
+        assertEquals(before, retentionView(node.engine, "t"), "after a kill");
+        clock.advance(30_001); // the first 50 records pass their TTL; the rest 30 s later
+        String expired = retentionView(node.engine, "t");
+        assertTrue(expired.contains("reason=ttl"), expired);
+        node.kill();
+        awaitDeferred(open());
+        assertEquals(expired, retentionView(node.engine, "t"), "TTL floors after a kill");
+    }
+
+    private static void awaitDeferred(Node n) throws Exception {
+        n.recovery.deferred().run();
+    }
+
+    @Test
+    void aDeleteByTagReachesSealedSegmentsThroughTheirTagIndex() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
+        for (int i = 0; i < 35; i++) {
+            n.engine.append("t", DurableEngineTest.tagged("1", i % 5 == 0 ? "user-7:" + i : "other", null, null));
+        }
+        n.checkpoints.runOnce();
+        assertEquals(4, n.engine.topics().iterator().next().log.segments().length);
+        assertEquals(7, n.engine.deleteRecords("t", new DeleteSelector(0, "user-7:", true)).deleted());
+        assertEquals(28, n.engine.state("t", false).count());
+        assertFalse(readAll(n.engine, "t").contains("user-7"));
+    }
+
+    @Test
+    void aSegmentWhoseRecordsAreAllGoneIsDroppedAndItsFileGoesOnceNoSnapshotNamesIt() throws Exception {
+        Node n = openWith("t", "disk", 10, 3);
+        n.checkpoints.runOnce();
+        assertEquals(3, files("segments").size());
+        n.engine.deleteRecords("t", new DeleteSelector(21, null, false)); // the first two segments
+        n.checkpoints.runOnce();
+        assertEquals(1, n.engine.topics().iterator().next().log.segments().length, "dropped from the topic at once");
+        assertEquals(3, files("segments").size(), "the older snapshot still names them");
+        write(n.engine, "t", 1, 1);
+        String before = retentionView(n.engine, "t");
+        n.checkpoints.runOnce();
+        assertEquals(1, files("segments").size(), "both kept snapshots were written after the drop");
+        n.kill();
+        Node again = open();
+        assertTrue(again.recovery.problems().isEmpty(), again.recovery.problems().toString());
+        assertEquals(before, retentionView(again.engine, "t"));
+    }
+
+    @Test
+    void theTtlSweepExpiresWithoutAnyRead() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention("disk", 0, 1000));
+        write(n.engine, "t", 4, 5);
+        clock.advance(1001);
+        n.checkpoints.runOnce();
+        assertEquals(0, n.engine.stats(0).recordsLive());
+        assertEquals(0, n.engine.memoryBytes(), "expired records leave memory");
     }
 
     /** A call expected to throw. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -196,6 +197,71 @@ class EngineFaultTest {
             rig.engine.deleteTopic("g", false);
             rig.checkpoints.runOnce();
         }, 5);
+    }
+
+    /**
+     * Record deletes on an {@code fsync} topic, the segment drop they cause and the snapshots
+     * that let its file go, crashed at every seam call: a delete that returned never comes
+     * back, one that did not is all there or not at all, and what recovery shows stays shown.
+     */
+    @Test
+    void crashAnywhereInRecordDeletesAndTheSegmentDropTheyCause() throws Exception {
+        Base base = base(true);
+        int[] returned = new int[1];
+        Operation op = rig -> {
+            rig.engine.deleteRecords("f", new DeleteSelector(11, null, false)); // the first sealed segment
+            returned[0] = 1;
+            rig.engine.deleteRecords("f", new DeleteSelector(0, "tag", false)); // one record, in memory
+            returned[0] = 2;
+            rig.checkpoints.runOnce(); // drops the segment, seals, snapshots
+            rig.engine.deleteRecords("f", new DeleteSelector(11, null, false)); // deletes nothing; moves the log
+            rig.checkpoints.runOnce(); // a second snapshot: the dropped file may go
+        };
+        // what f reads as after 0, 1 and 2 returned deletes
+        List<String> states = new ArrayList<>(List.of(base.expected().get("f")));
+        long m;
+        try (EngineRig probe = EngineRig.from(base.disk(), POLICY)) {
+            probe.open();
+            probe.engine.deleteRecords("f", new DeleteSelector(11, null, false));
+            states.add(probe.read("f"));
+            probe.engine.deleteRecords("f", new DeleteSelector(0, "tag", false));
+            states.add(probe.read("f"));
+        }
+        try (EngineRig probe = EngineRig.from(base.disk(), POLICY)) {
+            probe.open();
+            long c0 = probe.faults.callCount();
+            op.run(probe);
+            m = probe.faults.callCount() - c0;
+            assertTrue(probe.checkpoints.stats().snapshots() >= 2);
+        }
+        assertTrue(m >= 20, "the operation made " + m + " seam calls");
+        for (long k = 0; k <= m; k++) {
+            for (Ending ending : Ending.ALL) {
+                try (EngineRig rig = EngineRig.from(base.disk(), POLICY)) {
+                    rig.open();
+                    rig.faults.crashAfter(k);
+                    returned[0] = 0;
+                    try {
+                        op.run(rig);
+                    } catch (RuntimeException | IOException crashed) {
+                        // the crash point stops the operation wherever it is
+                    }
+                    int acked = returned[0];
+                    String context = "crash after call " + k + " of " + m + ", then " + ending.name() + " ("
+                            + ending.apply(rig) + ")";
+                    rig.open();
+                    int shown = states.indexOf(rig.read("f"));
+                    assertTrue(shown >= acked, context + ": f reads as after " + shown + " deletes, " + acked
+                            + " returned: " + rig.read("f"));
+                    assertEquals(base.expected().get("g"), rig.read("g"), context);
+                    rig.kill();
+                    rig.open();
+                    assertEquals(states.get(shown), rig.read("f"), context + ": a second recovery agrees");
+                    rig.assertContinues("f");
+                    rig.assertOrdering();
+                }
+            }
+        }
     }
 
     /** A fault inside a checkpoint loses nothing: the round fails, the WAL still holds everything, a later round succeeds. */
