@@ -13,6 +13,7 @@ import io.topics.api.TopicConfig.Discard;
 import io.topics.api.TopicConfig.TopicType;
 import io.topics.api.TopicsException;
 import io.topics.server.engine.ConfigPatch;
+import io.topics.server.engine.DeleteSelector;
 import io.topics.server.engine.DiffQuery;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.WriteBatch;
@@ -23,6 +24,9 @@ import io.topics.server.engine.WriteBatch;
  * nothing here touches a topic.
  */
 public final class Requests {
+    private static final String NO_SELECTOR = "a delete needs \"before_seq\", \"match\" or both";
+    private static final String MATCH_SHAPE = "match must be [\"tag\", \"Eq\" or \"Glob\", value] or a tag string";
+
     private final ProtocolLimits limits;
 
     public Requests(ProtocolLimits limits) {
@@ -110,6 +114,80 @@ public final class Requests {
         } catch (IOException e) {
             throw malformed(e);
         }
+    }
+
+    /**
+     * A record-delete body (spec §8): {@code before_seq} and/or {@code match}, ANDed. A present
+     * {@code before_seq} of 0 is a bound that selects nothing; a match value longer than a tag may
+     * be ({@code TOPICS_MAX_TAG_BYTES}) is 400, as no record can carry it.
+     */
+    public DeleteSelector delete(byte[] body, int len) {
+        if (len == 0) {
+            throw TopicsException.invalid(NO_SELECTOR);
+        }
+        try (JsonParser p = Json.objectParser(body, len)) {
+            long before = -1;
+            DeleteSelector match = null; // tag part only; the bound is added at the end
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "before_seq" -> before = Json.u64(p, "before_seq");
+                    case "match" -> match = match(p);
+                    default -> p.skipChildren();
+                }
+            }
+            Json.expectEnd(p);
+            if (before < 0 && match == null) {
+                throw TopicsException.invalid(NO_SELECTOR);
+            }
+            // the selector's 0 means "no bound"; seqs start at 1, so a bound of 1 is the same empty set as 0
+            long bound = before < 0 ? 0 : Math.max(1, before);
+            return new DeleteSelector(bound, match == null ? null : match.tag(), match != null && match.tagPrefix());
+        } catch (IOException e) {
+            throw malformed(e);
+        }
+    }
+
+    /** {@code ["tag", op, value]}, exactly 3 strings; or the shorthand string, a Glob when it ends in "*". */
+    private DeleteSelector match(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_STRING) {
+            String v = p.getText();
+            return tagMatch(v, v.endsWith("*"));
+        }
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw TopicsException.invalid(MATCH_SHAPE);
+        }
+        String[] parts = new String[3];
+        int n = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (n == parts.length || p.currentToken() != JsonToken.VALUE_STRING) {
+                throw TopicsException.invalid(MATCH_SHAPE);
+            }
+            parts[n++] = p.getText();
+        }
+        if (n != parts.length || !parts[0].equals("tag")) {
+            throw TopicsException.invalid(MATCH_SHAPE);
+        }
+        return switch (parts[1]) {
+            case "Eq" -> tagMatch(parts[2], false);
+            case "Glob" -> {
+                if (!parts[2].endsWith("*")) {
+                    throw TopicsException.invalid("a Glob match value must end with \"*\" (prefix matches only)");
+                }
+                yield tagMatch(parts[2], true);
+            }
+            default -> throw TopicsException.invalid("match op must be \"Eq\" or \"Glob\" (case-sensitive)");
+        };
+    }
+
+    /** For a glob, only the one trailing "*" is syntax: any other "*" is part of the prefix. */
+    private DeleteSelector tagMatch(String value, boolean glob) {
+        String tag = glob ? value.substring(0, value.length() - 1) : value;
+        if (Json.utf8Length(tag) > limits.maxTagBytes()) {
+            throw TopicsException.invalid("match value exceeds " + limits.maxTagBytes() + " bytes, the longest tag there can be");
+        }
+        return new DeleteSelector(0, tag, glob);
     }
 
     /** A PUT body (spec §2, §4.1); empty means {@code {}}. */

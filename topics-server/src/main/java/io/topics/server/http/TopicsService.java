@@ -9,6 +9,8 @@ import io.topics.api.TopicsException;
 import io.topics.api.spi.auth.Scope;
 import io.topics.server.engine.AppendResult;
 import io.topics.server.engine.ConfigPatch;
+import io.topics.server.engine.DeleteResult;
+import io.topics.server.engine.DeleteSelector;
 import io.topics.server.engine.DiffQuery;
 import io.topics.server.engine.DiffResult;
 import io.topics.server.engine.Engine;
@@ -18,7 +20,7 @@ import io.topics.server.engine.PutResult;
 import io.topics.server.engine.TopicInfo;
 import io.topics.server.engine.WriteBatch;
 
-/** The topic endpoints of spec §4 to §6: parse, call the engine, write the answer. */
+/** The topic endpoints of spec §4 to §6 and §8: parse, call the engine, write the answer. */
 final class TopicsService {
     private static final int DEFAULT_PAGE_SIZE = 100;
 
@@ -39,11 +41,13 @@ final class TopicsService {
                 .get("/v0/topics", Exchange.handler(ctx, Scope.READ, this::list))
                 .put("/v0/topics/{topic}", Exchange.handler(ctx, Scope.ADMIN, this::put))
                 .get("/v0/topics/{topic}", Exchange.handler(ctx, Scope.READ, this::state))
-                .delete("/v0/topics/{topic}", Exchange.handler(ctx, Scope.DELETE, this::delete));
+                .delete("/v0/topics/{topic}", Exchange.handler(ctx, Scope.DELETE, this::delete))
+                .post("/v0/topics/{topic}/delete", Exchange.handler(ctx, Scope.DELETE, this::deleteRecords));
     }
 
     /** Paths served here, for the 405 answers of other methods. */
-    static final String[] PATHS = {"/v0/topics", "/v0/topics/{topic}", "/v0/topics/{topic}/diff"};
+    static final String[] PATHS = {"/v0/topics", "/v0/topics/{topic}", "/v0/topics/{topic}/diff",
+        "/v0/topics/{topic}/delete"};
 
     private void put(Exchange ex) throws Exception {
         String topic = ex.name("topic");
@@ -98,6 +102,17 @@ final class TopicsService {
         boolean deleted = engine.deleteTopic(topic, ex.queryFlag("if_empty", false));
         JsonOut out = new JsonOut(128);
         out.ascii("{\"topic\":").string(topic).ascii(",\"deleted\":").bool(deleted).ascii(",\"routers_removed\":[],");
+        ex.send(200, out);
+    }
+
+    private void deleteRecords(Exchange ex) throws Exception {
+        String topic = ex.name("topic");
+        Exchange.Body body = ex.body();
+        DeleteSelector sel = requests.delete(body.bytes(), body.length());
+        DeleteResult r = engine.deleteRecords(topic, sel);
+        JsonOut out = new JsonOut(192);
+        out.raw((byte) '{');
+        Wire.delete(out, r);
         ex.send(200, out);
     }
 

@@ -2,6 +2,7 @@ package io.topics.server.http;
 
 import io.topics.api.TopicConfig;
 import io.topics.server.engine.AppendResult;
+import io.topics.server.engine.DeleteResult;
 import io.topics.server.engine.DiffResult;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.Tombstone;
@@ -92,6 +93,16 @@ final class Wire {
                 .ascii(",\"count\":").number(r.count())
                 .ascii(",\"created\":").bool(r.created())
                 .ascii(",\"deduped\":").bool(r.deduped())
+                .raw((byte) ',');
+    }
+
+    static void delete(JsonOut out, DeleteResult r) {
+        out.ascii("\"topic\":").string(r.topic())
+                .ascii(",\"deleted\":").number(r.deleted())
+                .ascii(",\"earliest_seq\":").number(r.earliestSeq())
+                .ascii(",\"head_seq\":").number(r.headSeq())
+                .ascii(",\"count\":").number(r.count())
+                .ascii(",\"bytes\":").number(r.bytes())
                 .raw((byte) ',');
     }
 

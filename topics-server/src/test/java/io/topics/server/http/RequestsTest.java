@@ -13,6 +13,7 @@ import java.util.Set;
 import io.topics.api.ErrorCode;
 import io.topics.api.TopicsException;
 import io.topics.server.engine.ConfigPatch;
+import io.topics.server.engine.DeleteSelector;
 import io.topics.server.engine.DiffQuery;
 import io.topics.server.engine.DiffResult;
 import io.topics.server.engine.Engine;
@@ -22,6 +23,7 @@ import io.topics.server.engine.TestingClock;
 import io.topics.server.engine.WriteBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RequestsTest {
@@ -187,5 +189,68 @@ class RequestsTest {
         byte[] bytes = b(body);
         assertEquals(ErrorCode.INVALID_REQUEST,
                 assertThrows(TopicsException.class, () -> requests.config(bytes, bytes.length)).code());
+    }
+
+    DeleteSelector delete(String body) {
+        byte[] bytes = b(body);
+        return requests.delete(bytes, bytes.length);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        // body | before_seq | tag ("-" = none, '' = empty) | prefix
+        "{\"before_seq\":5}                                  | 5 | -        | false",
+        "{\"match\":[\"tag\",\"Eq\",\"order-7731\"]}            | 0 | order-7731 | false",
+        "{\"match\":[\"tag\",\"Glob\",\"user-1042:*\"]}         | 0 | user-1042: | true",
+        "{\"match\":[\"tag\",\"Eq\",\"x*\"]}                    | 0 | x*       | false",
+        "{\"match\":[\"tag\",\"Glob\",\"a*b**\"]}               | 0 | a*b*     | true",
+        "{\"match\":[\"tag\",\"Glob\",\"*\"]}                   | 0 | ''       | true",
+        "{\"match\":[\"tag\",\"Eq\",\"\"]}                      | 0 | ''       | false",
+        "{\"match\":\"order-7731\"}                           | 0 | order-7731 | false",
+        "{\"match\":\"user-1042:*\"}                          | 0 | user-1042: | true",
+        "{\"match\":\"*\"}                                    | 0 | ''       | true",
+        "{\"match\":\"a*b\"}                                  | 0 | a*b      | false",
+        "{\"match\":[\"tag\",\"Eq\",\"msg-5\"],\"before_seq\":9}    | 9 | msg-5    | false",
+        "{\"before_seq\":3,\"future\":{\"x\":[1]},\"match\":\"m\"} | 3 | m        | false",
+        "{\"before_seq\":0}                                  | 1 | -        | false",
+        "{\"before_seq\":0,\"match\":\"m\"}                     | 1 | m        | false",
+        "{\"before_seq\":9223372036854775807}                | 9223372036854775807 | - | false"})
+    void deleteSelectors(String body, long before, String tag, boolean prefix) {
+        assertEquals(new DeleteSelector(before, tag.equals("-") ? null : tag, prefix), delete(body));
+    }
+
+    @Test
+    void deleteMatchValuesUpToTheTagLimit() {
+        String max = "é".repeat(128); // 256 UTF-8 bytes
+        assertEquals(new DeleteSelector(0, max, false), delete("{\"match\":\"" + max + "\"}"));
+        assertEquals(new DeleteSelector(0, max, true), delete("{\"match\":[\"tag\",\"Glob\",\"" + max + "*\"]}"));
+        for (String over : new String[] {"{\"match\":\"" + max + "x\"}", "{\"match\":\"" + max + "x*\"}",
+            "{\"match\":[\"tag\",\"Eq\",\"" + "t".repeat(257) + "\"]}",
+            "{\"match\":[\"tag\",\"Glob\",\"" + "t".repeat(257) + "*\"]}"}) {
+            assertEquals(ErrorCode.INVALID_REQUEST, assertThrows(TopicsException.class, () -> delete(over)).code());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // no selector, not an object, malformed
+        "", "{}", "{\"future\":1}", "[]", "\"x\"", "{\"before_seq\":1", "{\"before_seq\":1} trailing",
+        // before_seq: u64 only
+        "{\"before_seq\":-1}", "{\"before_seq\":1.5}", "{\"before_seq\":\"5\"}", "{\"before_seq\":null}",
+        "{\"before_seq\":true}", "{\"before_seq\":18446744073709551616}",
+        // match: shape
+        "{\"match\":null}", "{\"match\":5}", "{\"match\":{\"tag\":\"x\"}}", "{\"match\":[]}",
+        "{\"match\":[\"tag\"]}", "{\"match\":[\"tag\",\"Eq\"]}", "{\"match\":[\"tag\",\"Eq\",\"x\",\"y\"]}",
+        "{\"match\":[\"tag\",\"Eq\",5]}", "{\"match\":[\"tag\",\"Eq\",null]}", "{\"match\":[\"tag\",\"Eq\",[\"x\"]]}",
+        "{\"match\":[1,\"Eq\",\"x\"]}", "{\"match\":[\"tag\",true,\"x\"]}",
+        // match: first element, op, glob
+        "{\"match\":[\"node\",\"Eq\",\"x\"]}", "{\"match\":[\"Tag\",\"Eq\",\"x\"]}", "{\"match\":[\"tag\",\"eq\",\"x\"]}",
+        "{\"match\":[\"tag\",\"EQ\",\"x\"]}", "{\"match\":[\"tag\",\"glob\",\"x*\"]}", "{\"match\":[\"tag\",\"Prefix\",\"x\"]}",
+        "{\"match\":[\"tag\",\"Glob\",\"x\"]}", "{\"match\":[\"tag\",\"Glob\",\"x*y\"]}", "{\"match\":[\"tag\",\"Glob\",\"\"]}",
+        // a bad match is 400 even next to a good before_seq
+        "{\"before_seq\":5,\"match\":[\"tag\",\"Glob\",\"x\"]}"})
+    void badDeleteBodiesAre400(String body) {
+        TopicsException e = assertThrows(TopicsException.class, () -> delete(body));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code(), e.getMessage());
     }
 }
