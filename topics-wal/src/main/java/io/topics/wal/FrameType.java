@@ -18,7 +18,9 @@ public enum FrameType {
     /** The last frame of a file the writer rotated away from; never delivered by replay. */
     SEAL(6),
     /** Records of a topic were deleted; the payload says which (the engine's format). */
-    DELETE(7);
+    DELETE(7),
+    /** A topic's records up to {@code seq} expired by TTL, whatever its TTL becomes later. */
+    TTL_FLOOR(8);
 
     private final byte code;
 

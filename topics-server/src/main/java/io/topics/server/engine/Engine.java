@@ -150,6 +150,11 @@ public final class Engine {
                     if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
                         t.log.breakChunk();
                     }
+                    if (longerTtl(current, next) && t.log.ttlThrough() > 0) {
+                        // what expired stays expired: replay would judge it by the longer TTL
+                        expire(t, clock.millis());
+                        commit(journal.ttlFloor(t.id, t.log.ttlThrough(), clock.millis()));
+                    }
                     commit(journal.topicConfigured(t.id, clock.millis(), Codec.config(next)));
                     configure(t, next);
                 }
@@ -485,6 +490,20 @@ public final class Engine {
         }
     }
 
+    /** Whether {@code next} keeps records longer than {@code current} would: a TTL raised or turned off. */
+    private static boolean longerTtl(TopicConfig current, TopicConfig next) {
+        return current.ttlMs() > 0 && (next.ttlMs() == 0 || next.ttlMs() > current.ttlMs());
+    }
+
+    /** Replays a TTL floor. */
+    private void expireThrough(Topic t, long seq) {
+        try {
+            released(t.log.expireThrough(seq));
+        } catch (IOException e) {
+            throw segmentUnreadable(t, e);
+        }
+    }
+
     /** Runs TTL expiry on every topic: the background sweep, so counts and memory follow time without reads. */
     void expireAll() {
         long now = clock.millis();
@@ -611,6 +630,11 @@ public final class Engine {
                     configure(t, Codec.config(f.payload()));
                 }
             }
+            case TTL_FLOOR -> {
+                if (t != null && !t.pending) {
+                    expireThrough(t, f.seq());
+                }
+            }
             case DELETE -> {
                 if (t != null && !t.pending) {
                     applyDelete(t, Codec.deleteBound(f.payload()), Codec.deleteSelector(f.payload()));
@@ -711,6 +735,7 @@ public final class Engine {
             switch (f.type()) {
                 case APPEND -> applyAppend(t, f, deferredProblems);
                 case DELETE -> applyDelete(t, Codec.deleteBound(f.payload()), Codec.deleteSelector(f.payload()));
+                case TTL_FLOOR -> expireThrough(t, f.seq());
                 case TOPIC_CONFIG -> configure(t, Codec.config(f.payload()));
                 default -> {
                 }

@@ -24,6 +24,9 @@ public interface Journal {
     /** Seqs up to {@code upTo} may have been handed out and must never be reused. */
     CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts);
 
+    /** The topic's records up to {@code seq} expired by TTL; always forced. */
+    CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts);
+
     /** A record delete ({@link Codec#delete} format), committed like the topic's records. */
     CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack);
 
@@ -68,6 +71,11 @@ public interface Journal {
 
         @Override
         public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
+            return DONE;
+        }
+
+        @Override
+        public CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts) {
             return DONE;
         }
 

@@ -204,6 +204,19 @@ final class TopicLog {
         return r;
     }
 
+    /** The highest seq TTL expired; 0 when none. */
+    long ttlThrough() {
+        return ttlThrough.get();
+    }
+
+    /** Replay of a TTL floor: the live records up to {@code seq} are expired. Applies at once. */
+    Removal expireThrough(long seq) throws IOException {
+        Removal r = removeFromLow(Math.min(seq, head), (s, ts, size, live, bytes) -> true);
+        ttlThrough.accumulateAndGet(seq, Math::max);
+        apply(r);
+        return r;
+    }
+
     /** Deletes every live record below {@code bound}; silent, so no floor moves. Applies at once. */
     Removal deleteBelow(long bound) throws IOException {
         Removal r = removeFromLow(Math.min(bound - 1, head), (seq, ts, size, live, bytes) -> true);

@@ -615,6 +615,65 @@ class CheckpointsTest {
     }
 
     @Test
+    void recordsThatExpiredStayExpiredWhenTheTtlIsRaisedAndTheProcessKilled() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention("disk", 0, 1000));
+        write(n.engine, "t", 3, 2);
+        clock.advance(1001);
+        write(n.engine, "t", 1, 1);
+        String before = retentionView(n.engine, "t");
+        assertTrue(before.contains("gapTo=6, reason=ttl"), before);
+        n.engine.putTopic("t", retention("disk", 0, 3_600_000));
+        assertEquals(before, retentionView(n.engine, "t"));
+        n.kill(); // no snapshot since the expiry: only the WAL knows
+        Node again = open();
+        assertEquals(before, retentionView(again.engine, "t"));
+        again.engine.putTopic("t", retention("disk", 0, 0)); // TTL off
+        again.kill();
+        assertEquals(before, retentionView(open().engine, "t"));
+    }
+
+    /** Writes, deletes and evictions racing the checkpoint thread's seals, drops and snapshots, then a kill. */
+    @Test
+    void deletesRacingCheckpointsRecoverToWhatReadersSaw() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention("fsync", 150, 0));
+        n.checkpoints.start();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 400; i++) {
+                n.engine.append("t", DurableEngineTest.tagged("{\"i\":" + i + "}", "k-" + (i % 5), null, null));
+            }
+        });
+        java.util.Set<Long> deleted = new java.util.HashSet<>();
+        for (int round = 0; writer.isAlive() || round < 5; round++) {
+            String tag = "k-" + (round % 5);
+            long head = n.engine.state("t", false).headSeq();
+            n.engine.deleteRecords("t", new DeleteSelector(0, tag, false));
+            JsonOut out = new JsonOut();
+            n.engine.diff("t", DiffQuery.from(0).withLimit(1000), out);
+            for (String rec : out.toString().split("\\},\\{")) {
+                assertFalse(rec.contains("\"$tag\":\"" + tag + "\"") && seqOf(rec) <= head,
+                        "a record the delete covered is still served: " + rec);
+            }
+            Thread.sleep(2);
+        }
+        writer.join();
+        n.checkpoints.close();
+        assertTrue(n.checkpoints.stats().seals() > 0 && n.checkpoints.stats().snapshots() > 0);
+        n.engine.deleteRecords("t", new DeleteSelector(0, "k-3", false)); // after the last snapshot: WAL only
+        String before = retentionView(n.engine, "t");
+        n.kill();
+        Node again = open();
+        assertTrue(again.recovery.problems().isEmpty(), again.recovery.problems().toString());
+        assertEquals(before, retentionView(again.engine, "t"));
+    }
+
+    private static long seqOf(String record) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"\\$seq\":(\\d+)").matcher(record);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    @Test
     void theTtlSweepExpiresWithoutAnyRead() throws Exception {
         Node n = open();
         n.engine.putTopic("t", retention("disk", 0, 1000));

@@ -119,6 +119,11 @@ final class EngineRig implements AutoCloseable {
         return CheckpointsTest.readAll(engine, topic);
     }
 
+    /** Every cursor's tombstone and records, and the topic's counts: see {@link CheckpointsTest#retentionView}. */
+    String view(String topic) throws Exception {
+        return CheckpointsTest.retentionView(engine, topic);
+    }
+
     /** The next append to a durable topic after recovery gets head + 1. */
     void assertContinues(String topic) {
         long head = engine.state(topic, false).headSeq();
