@@ -124,6 +124,11 @@ public final class TopicsClient implements AutoCloseable {
         return Json.parse(send(r, null));
     }
 
+    /** {@code POST /v0/topics/:t/delete}: permanently deletes the records {@code selector} picks (spec §8). */
+    public JsonNode deleteRecords(String topic, JsonNode selector) throws IOException, ApiException {
+        return Json.parse(send(request(http.post(topicPath(topic) + "/delete")), Json.bytes(selector)));
+    }
+
     /**
      * {@code POST /v0/topics/:t}: appends one batch, atomically.
      *

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 
 /** {@code topics topics ...}: the topic lifecycle of spec §4. */
 @Command(name = "topics",
-        description = "List, inspect, create or configure, and delete topics.",
-        subcommands = {ListTopicsCommand.class, GetTopicCommand.class, PutTopicCommand.class, RemoveTopicCommand.class})
+        description = "List, inspect, create or configure, and delete topics, and delete records.",
+        subcommands = {ListTopicsCommand.class, GetTopicCommand.class, PutTopicCommand.class, RemoveTopicCommand.class,
+                PruneCommand.class})
 final class TopicsCommand {
 
     /** The per-request timings say nothing about the topic, so the admin commands leave them out. */

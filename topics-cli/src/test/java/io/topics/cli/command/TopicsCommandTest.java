@@ -111,6 +111,29 @@ class TopicsCommandTest {
     }
 
     @Test
+    void pruneSendsTheSelectorAndPrintsTheAnswer() throws Exception {
+        server.on("POST", "/v0/topics/orders/delete",
+                Reply.ok("{\"topic\":\"orders\",\"deleted\":3,\"earliest_seq\":5,\"performance\":{}}"));
+
+        Cli.Run byPrefix = cli.run("topics", "prune", "orders", "--tag-prefix", "user-7:", "--before-seq", "90");
+        Cli.Run byTag = cli.run("topics", "prune", "orders", "--tag", "msg-5");
+        Cli.Run nothing = cli.run("topics", "prune", "orders");
+        Cli.Run both = cli.run("topics", "prune", "orders", "--tag", "a", "--tag-prefix", "b");
+
+        assertEquals(0, byPrefix.exit(), byPrefix.err());
+        assertTrue(byPrefix.out().contains("\"deleted\" : 3") && !byPrefix.out().contains("performance"),
+                byPrefix.out());
+        assertEquals(Json.parse("{\"before_seq\":90,\"match\":[\"tag\",\"Glob\",\"user-7:*\"]}"),
+                Json.parse(server.requests().get(0).body()));
+        assertEquals(Json.parse("{\"match\":[\"tag\",\"Eq\",\"msg-5\"]}"), Json.parse(server.requests().get(1).body()));
+        assertEquals(0, byTag.exit(), byTag.err());
+        assertEquals(2, nothing.exit());
+        assertTrue(nothing.err().contains("--before-seq, --tag or --tag-prefix"), nothing.err());
+        assertEquals(2, both.exit());
+        assertEquals(2, server.requests().size(), "nothing sent for a bad command line");
+    }
+
+    @Test
     void rmSendsIfEmptyAndReportsTopicNotEmpty() {
         server.on("DELETE", "/v0/topics/orders", r -> r.path().endsWith("?if_empty=true")
                 ? Reply.error(409, "topic_not_empty", "topic \\\"orders\\\" holds 7 records")

@@ -157,17 +157,29 @@ final class TopicLog {
                 cs[cs.length - 1] = c;
             }
             c.put(src, batch.dataOff(i), dl, batch.metaOff(i), ml, ts, batch.tag(i), batch.node(i));
-            if (seq >= low && !deleted.contains(seq)) { // replay may refill seqs a snapshot counts as gone
-                wLive++;
-                wBytes += dl + ml;
-            }
             seq++;
         }
+        countLive(batch, filled + 1);
         chunks = cs;
         if (lowTs == Long.MAX_VALUE) {
             lowTs = UNKNOWN_TS; // nothing was live: the first live record may be one of these
         }
         filled = seq - 1;
+    }
+
+    /** Counts a filled batch as live, but for seqs a snapshot already counts as gone (replay refills those). */
+    private void countLive(WriteBatch batch, long first) {
+        if (first >= low && deleted.isEmpty()) {
+            wLive += batch.size();
+            wBytes += batch.payloadBytes();
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (first + i >= low && !deleted.contains(first + i)) {
+                wLive++;
+                wBytes += batch.dataLen(i) + batch.metaLen(i);
+            }
+        }
     }
 
     /**
