@@ -663,6 +663,7 @@ public final class Engine {
                     if (!t.pending) {
                         t.pending = true;
                         t.pendingFrom = f.lsn();
+                        t.pendingConfig = t.config();
                     }
                     return;
                 }
@@ -730,6 +731,10 @@ public final class Engine {
         try {
             if (t.retired()) {
                 return;
+            }
+            if (t.pendingConfig != null) {
+                t.config(t.pendingConfig); // the config frames after it come again, in order
+                t.pendingConfig = null;
             }
             // the topic's own changes, in their order: deletes and caps see the records they saw
             switch (f.type()) {

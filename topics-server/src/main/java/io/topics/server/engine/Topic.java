@@ -41,6 +41,8 @@ final class Topic {
     volatile boolean pending;
     /** The first lsn the deferred replay applies to this topic. */
     volatile long pendingFrom;
+    /** The config at {@link #pendingFrom}: the deferred replay's caps start from it, not from the final one. */
+    TopicConfig pendingConfig;
 
     Topic(String name, long id, TopicConfig config) {
         this.name = name;

@@ -481,6 +481,23 @@ class CheckpointsTest {
     }
 
     @Test
+    void aMemoryTopicsDeferredReplayEvictsByTheCapsOfItsTime() throws Exception {
+        Node n = open();
+        n.engine.putTopic("m", retention("memory", 3, 0));
+        write(n.engine, "m", 5, 2); // evicts down to 3
+        n.engine.putTopic("m", retention("memory", 0, 0)); // no cap from here on
+        write(n.engine, "m", 1, 2);
+        String before = retentionView(n.engine, "m");
+        n.kill();
+        Node again = open();
+        assertEquals("topic_replaying", assertThrows(TopicsException.class,
+                () -> again.engine.deleteRecords("m", new DeleteSelector(2, null, false))).detail().get("reason"));
+        assertEquals(List.of(), again.recovery.deferred().run());
+        assertEquals(before, retentionView(again.engine, "m"));
+        assertEquals(0, again.engine.state("m", false).config().capRecords());
+    }
+
+    @Test
     void aDeferredTopicsWalOutlivesCheckpointsUntilItIsBack() throws Exception {
         Node n = open();
         n.engine.putTopic("m", DurableEngineTest.durability("memory"));
