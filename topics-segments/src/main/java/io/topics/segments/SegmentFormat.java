@@ -9,7 +9,7 @@ import java.util.zip.CRC32C;
 import io.topics.api.storage.StorageFile;
 
 /**
- * The segment file layout, version 2, little-endian (docs/STORAGE.md has the table):
+ * The segment file layout, version 3, little-endian (docs/STORAGE.md has the table):
  *
  * <pre>
  * header  32 B   magic "TSEG", version u16, 0 u16, topic id i64, first seq i64, CRC32C of bytes 0..23 i32, 0 i32
@@ -18,24 +18,28 @@ import io.topics.api.storage.StorageFile;
  *                (0xFFFF = absent), data, meta, tag UTF-8, node UTF-8
  * index          per block: first seq i64, offset i64, length i32, records i32, CRC32C of the block i32
  * tag blocks     groups sorted by tag (UTF-8 bytes compared unsigned), a block closes at 16 KiB
- *   group        tag length u16, tag UTF-8, count i32 (at least 1), count seqs i64 ascending;
- *                a tag whose seqs do not fit continues in a group of the same tag in the next block
+ *   group        tag length u16, tag UTF-8, count i32 (at least 1), count entries ascending by seq:
+ *                seq i64, payload bytes (data + meta length) i32; a tag whose entries do not fit
+ *                continues in a group of the same tag in the next block
  * tag index      per tag block: offset i64, length i32, CRC32C of the block i32, first tag length u16,
- *                first tag UTF-8
- * footer  68 B   index offset i64, blocks i32, records i32, first seq i64, last seq i64,
+ *                first tag UTF-8; then the last tag of the last block: length u16, UTF-8
+ * bloom          64-bit words over the distinct tags ({@link TagBloom})
+ * footer  80 B   index offset i64, blocks i32, records i32, first seq i64, last seq i64,
  *                payload bytes i64, CRC32C of the index i32, tag index offset i64, tag blocks i32,
- *                CRC32C of the tag index i32, CRC32C of the footer so far i32, magic "TSGF"
+ *                CRC32C of the tag index i32, bloom offset i64, CRC32C of the bloom i32,
+ *                CRC32C of the footer so far i32, magic "TSGF"
  * </pre>
  *
  * The tag blocks start right after the index and end at the tag index, which ends at the
- * footer; a segment without tags has neither (0 tag blocks, tag index offset = footer offset).
+ * bloom, which ends at the footer; a segment without tags has none of them (0 tag blocks, tag
+ * index offset = bloom offset = footer offset).
  */
 final class SegmentFormat {
     static final int MAGIC = 0x47455354; // "TSEG" read little-endian
     static final int FOOTER_MAGIC = 0x46475354; // "TSGF"
-    static final short VERSION = 2;
+    static final short VERSION = 3;
     static final int HEADER_BYTES = 32;
-    static final int FOOTER_BYTES = 68;
+    static final int FOOTER_BYTES = 80;
     static final int INDEX_ENTRY_BYTES = 28;
     static final int RECORD_FIXED_BYTES = 28;
     static final int NO_STRING = 0xFFFF;
@@ -44,6 +48,8 @@ final class SegmentFormat {
     /** Smaller than record blocks: a lookup of one tag reads one or two of them. */
     static final int TAG_BLOCK_TARGET_BYTES = 16 << 10;
     static final int TAG_GROUP_FIXED_BYTES = 6;
+    /** A tag group's entry: seq i64, payload bytes i32. */
+    static final int TAG_ENTRY_BYTES = 12;
     static final int TAG_INDEX_ENTRY_FIXED_BYTES = 18;
     static final String SUFFIX = ".seg";
     static final String TEMP_SUFFIX = ".seg.tmp";

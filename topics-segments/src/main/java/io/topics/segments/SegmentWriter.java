@@ -41,7 +41,7 @@ public final class SegmentWriter implements AutoCloseable {
     private long payloadBytes;
     private boolean sealed;
 
-    private record Tagged(byte[] tag, long seq) {
+    private record Tagged(byte[] tag, long seq, int payloadBytes) {
     }
 
     private SegmentWriter(Storage fs, Path dir, long topicId, long firstSeq) throws IOException {
@@ -90,7 +90,7 @@ public final class SegmentWriter implements AutoCloseable {
                 .put(src.slice(dataOff, dataLen + metaLen));
         if (t != null) {
             block.put(t);
-            tagged.add(new Tagged(t, seq));
+            tagged.add(new Tagged(t, seq, dataLen + metaLen));
         }
         if (n != null) {
             block.put(n);
@@ -125,15 +125,15 @@ public final class SegmentWriter implements AutoCloseable {
         int indexCrc = SegmentFormat.crc(index, 0, index.limit());
         file.write(index, position);
         position += index.limit();
-        writeTagBlocks();
+        ByteBuffer bloom = writeTagBlocks();
         long tagIndexOffset = position;
-        tagIndex.flip();
-        int tagIndexCrc = SegmentFormat.crc(tagIndex, 0, tagIndex.limit());
-        file.write(tagIndex, position);
-        position += tagIndex.limit();
+        int tagIndexCrc = writeSection(tagIndex);
+        long bloomOffset = position;
+        int bloomCrc = writeSection(bloom);
         ByteBuffer f = ByteBuffer.allocate(SegmentFormat.FOOTER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         f.putLong(indexOffset).putInt(blocks).putInt((int) count).putLong(firstSeq).putLong(lastSeq)
-                .putLong(payloadBytes).putInt(indexCrc).putLong(tagIndexOffset).putInt(tagBlocks).putInt(tagIndexCrc);
+                .putLong(payloadBytes).putInt(indexCrc).putLong(tagIndexOffset).putInt(tagBlocks).putInt(tagIndexCrc)
+                .putLong(bloomOffset).putInt(bloomCrc);
         f.putInt(SegmentFormat.crc(f, 0, f.position())).putInt(SegmentFormat.FOOTER_MAGIC).flip();
         file.write(f, position);
         position += SegmentFormat.FOOTER_BYTES;
@@ -170,38 +170,65 @@ public final class SegmentWriter implements AutoCloseable {
         block.clear();
     }
 
-    /** Writes the tagged records' seqs grouped by tag, in blocks, and fills {@link #tagIndex}. */
-    private void writeTagBlocks() throws IOException {
+    /** Writes {@code b} (filled, not flipped) at the end of the file; returns its CRC. */
+    private int writeSection(ByteBuffer b) throws IOException {
+        b.flip();
+        int crc = SegmentFormat.crc(b, 0, b.limit());
+        file.write(b, position);
+        position += b.limit();
+        return crc;
+    }
+
+    /**
+     * Writes the tagged records' entries grouped by tag, in blocks, fills {@link #tagIndex} and
+     * returns the bloom section (both empty without tags).
+     */
+    private ByteBuffer writeTagBlocks() throws IOException {
+        if (tagged.isEmpty()) {
+            return ByteBuffer.allocate(0);
+        }
         // Unsigned bytes, so the tags with a prefix are one run; the sort is stable, so each
         // tag's seqs stay ascending.
         tagged.sort((a, b) -> Arrays.compareUnsigned(a.tag, b.tag));
+        int distinct = 1;
+        for (int i = 1; i < tagged.size(); i++) {
+            distinct += Arrays.equals(tagged.get(i - 1).tag, tagged.get(i).tag) ? 0 : 1;
+        }
+        long[] bloom = new long[TagBloom.words(distinct)];
         ByteBuffer b = ByteBuffer.allocate(SegmentFormat.TAG_BLOCK_TARGET_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         byte[] firstTag = null;
         int i = 0;
         while (i < tagged.size()) {
             byte[] tag = tagged.get(i).tag;
             int header = SegmentFormat.TAG_GROUP_FIXED_BYTES + tag.length;
-            if (b.position() > 0 && b.position() + header + Long.BYTES > SegmentFormat.TAG_BLOCK_TARGET_BYTES) {
+            if (b.position() > 0 && b.position() + header + SegmentFormat.TAG_ENTRY_BYTES
+                    > SegmentFormat.TAG_BLOCK_TARGET_BYTES) {
                 flushTagBlock(b, firstTag);
             }
             if (b.position() == 0) {
                 firstTag = tag;
             }
-            // as many of this tag's seqs as fit the block, at least one
-            int room = Math.max(1, (SegmentFormat.TAG_BLOCK_TARGET_BYTES - b.position() - header) / Long.BYTES);
+            // as many of this tag's entries as fit the block, at least one
+            int room = Math.max(1,
+                    (SegmentFormat.TAG_BLOCK_TARGET_BYTES - b.position() - header) / SegmentFormat.TAG_ENTRY_BYTES);
             int n = 0;
             while (n < room && i + n < tagged.size() && Arrays.equals(tagged.get(i + n).tag, tag)) {
                 n++;
             }
-            b = SegmentFormat.ensure(b, header + n * Long.BYTES);
+            b = SegmentFormat.ensure(b, header + n * SegmentFormat.TAG_ENTRY_BYTES);
             b.putShort((short) tag.length).put(tag).putInt(n);
             for (int end = i + n; i < end; i++) {
-                b.putLong(tagged.get(i).seq);
+                b.putLong(tagged.get(i).seq).putInt(tagged.get(i).payloadBytes);
             }
+            TagBloom.add(bloom, tag);
         }
-        if (b.position() > 0) {
-            flushTagBlock(b, firstTag);
-        }
+        flushTagBlock(b, firstTag);
+        byte[] last = tagged.getLast().tag;
+        tagIndex = SegmentFormat.ensure(tagIndex, 2 + last.length);
+        tagIndex.putShort((short) last.length).put(last);
+        ByteBuffer words = ByteBuffer.allocate(bloom.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        words.asLongBuffer().put(bloom);
+        return words.position(words.capacity());
     }
 
     private void flushTagBlock(ByteBuffer b, byte[] firstTag) throws IOException {

@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongFunction;
 import java.util.stream.LongStream;
 
@@ -28,6 +30,10 @@ import io.topics.testkit.storage.StorageOp;
 
 class SegmentTagTest {
     private static final long LAST = 30_000;
+    // MurmurHash64A with the bloom's seed, from a separate (Python) implementation of the reference
+    private static final long HASH_EMPTY = 0x84D69DCEF1E6733AL;
+    private static final long HASH_USER = 0x9FBEBA3528137DD4L;
+    private static final long HASH_LONG = 0xB294F49714871A87L;
     // U+FF21 sorts after U+1F600 in UTF-16 but before it in UTF-8: the byte order is the one that counts
     private static final String[] NON_ASCII = {"ñandú", "日本/東京", "日本/大阪", "Ａ全角", "😀/a", "😀/b", "ÿ"};
     private final FaultInjector fs = new FaultInjector(RealStorage.INSTANCE); // counts reads
@@ -48,11 +54,28 @@ class SegmentTagTest {
         return String.format("user-%04d", seq * 7919 % 1499);
     }
 
+    /** Data and meta bytes of the record at {@code seq}: they vary, so sizes are checked. */
+    private static int payload(long seq) {
+        return dataLength(seq) + metaLength(seq);
+    }
+
+    private static int dataLength(long seq) {
+        return 1 + (int) (seq % 13);
+    }
+
+    private static int metaLength(long seq) {
+        return seq % 3 == 0 ? 4 : 0;
+    }
+
     private SegmentInfo write(long last, LongFunction<String> tags) throws IOException {
-        ByteBuffer data = ByteBuffer.wrap("{}".getBytes(UTF_8));
-        try (SegmentWriter w = SegmentWriter.create(fs, dir, 7, 1)) {
-            for (long s = 1; s <= last; s++) {
-                w.add(s, s, data, 0, 2, 0, tags.apply(s), null);
+        return write(1, last, tags);
+    }
+
+    private SegmentInfo write(long first, long last, LongFunction<String> tags) throws IOException {
+        ByteBuffer data = ByteBuffer.wrap("0123456789abcdefghij".getBytes(UTF_8));
+        try (SegmentWriter w = SegmentWriter.create(fs, dir, 7, first)) {
+            for (long s = first; s <= last; s++) {
+                w.add(s, s, data, 0, dataLength(s), metaLength(s), tags.apply(s), null);
             }
             return w.seal();
         }
@@ -62,9 +85,13 @@ class SegmentTagTest {
         return Segment.of(fs, dir, write(LAST, SegmentTagTest::tagOf));
     }
 
+    /** The seqs a lookup answers; each comes with its record's payload bytes, checked here. */
     private static List<Long> lookup(Segment s, String tag, boolean prefix, long belowSeq) throws IOException {
         List<Long> out = new ArrayList<>();
-        s.forEachTagged(tag, prefix, belowSeq, out::add);
+        s.forEachTagged(tag, prefix, belowSeq, (seq, size) -> {
+            assertEquals(payload(seq), size, "payload bytes of seq " + seq);
+            out.add(seq);
+        });
         return out;
     }
 
@@ -152,16 +179,142 @@ class SegmentTagTest {
     }
 
     @Test
-    void aLookupReadsTheTagIndexAndOnlyTheBlocksThatCanHoldItsTags() throws IOException {
+    void aLookupReadsTheTagIndexOnceAndThenOnlyTheBlocksThatCanHoldItsTags() throws IOException {
         SegmentInfo info = write(LAST, SegmentTagTest::tagOf);
         assertTrue(footer(info).getInt(52) >= 10, "many tag blocks");
         Segment s = Segment.of(fs, dir, info);
         s.verify();
-        for (String tag : List.of("user-0000", "user-0777", "user-1498", "ÿ", "absent")) {
-            long reads = fs.callCount(StorageOp.READ);
+        long reads = fs.callCount(StorageOp.READ);
+        assertLookup(s, "user-0001", false, Long.MAX_VALUE);
+        assertTrue(fs.callCount(StorageOp.READ) - reads <= 3, "the tag index and bloom, then one or two blocks");
+        for (String tag : List.of("user-0000", "user-0777", "user-1498", "ÿ", "big")) {
+            reads = fs.callCount(StorageOp.READ);
+            long opens = fs.callCount(StorageOp.OPEN);
             assertLookup(s, tag, false, Long.MAX_VALUE);
-            assertTrue(fs.callCount(StorageOp.READ) - reads <= 3, tag + ": the tag index and one or two blocks");
+            assertEquals(1, fs.callCount(StorageOp.OPEN) - opens, tag);
+            assertTrue(fs.callCount(StorageOp.READ) - reads <= (tag.equals("big") ? 5 : 2), tag + ": its blocks only");
         }
+    }
+
+    @Test
+    void aTagTheSegmentCannotHoldIsAnsweredWithoutStorageCalls() throws IOException {
+        Segment s = many();
+        assertLookup(s, "user-0001", false, Long.MAX_VALUE); // reads the header, footer, index and tag summary
+        long calls = fs.callCount();
+        // below "big", the lowest tag, or above "😀/b", the highest: the kept range answers
+        for (String out : List.of("", "a", "bi", "Big", "😁", "😀/c", "\uD83D\uDE00/bb")) {
+            assertEquals(List.of(), lookup(s, out, false, Long.MAX_VALUE), out);
+        }
+        for (String out : List.of("a", "B", "😁", "😀/c", "😀/bb")) {
+            assertEquals(List.of(), lookup(s, out, true, Long.MAX_VALUE), out);
+        }
+        assertEquals(calls, fs.callCount(), "no open and no read");
+        // inside the range: the bloom answers all but about 1%
+        int touched = 0;
+        for (int n = 1499; n < 9999; n++) {
+            String absent = String.format("user-%04d", n);
+            long before = fs.callCount();
+            assertEquals(List.of(), lookup(s, absent, false, Long.MAX_VALUE), absent);
+            touched += fs.callCount() == before ? 0 : 1;
+        }
+        assertTrue(touched < 8500 * 2 / 100, touched + " of 8500 absent tags opened the file");
+    }
+
+    @Test
+    void overManySegmentsALookupOpensOnlyThoseThatMayHoldTheTag() throws IOException {
+        // 40 segments over one tag range, each tag in one segment: only the bloom tells them apart
+        LongFunction<String> tags = q -> "user-" + q * 7919 % 40_000;
+        List<Segment> segments = new ArrayList<>();
+        for (long first = 1; first < 40_000; first += 1000) {
+            segments.add(Segment.of(fs, dir, write(first, first + 999, tags)));
+        }
+        for (Segment s : segments) {
+            lookup(s, "user-0", false, Long.MAX_VALUE); // keeps each segment's summary
+        }
+        long opens = fs.callCount(StorageOp.OPEN);
+        long lookups = 0;
+        for (long q = 1; q < 40_000; q += 97, lookups++) {
+            List<Long> found = new ArrayList<>();
+            for (Segment s : segments) {
+                found.addAll(lookup(s, tags.apply(q), false, Long.MAX_VALUE));
+            }
+            assertEquals(List.of(q), found, tags.apply(q));
+        }
+        long falsePositives = fs.callCount(StorageOp.OPEN) - opens - lookups;
+        assertTrue(falsePositives < lookups * 39 * 2 / 100, falsePositives + " segments opened in vain");
+    }
+
+    @Test
+    void everyTagComesBackWithItsPayloadBytes() throws IOException {
+        SegmentInfo info = write(LAST, SegmentTagTest::tagOf);
+        Segment s = Segment.of(fs, dir, info);
+        long[] sum = {0};
+        Set<Integer> sizes = new HashSet<>();
+        s.forEachTagged("", true, Long.MAX_VALUE, (seq, size) -> {
+            assertEquals(payload(seq), size, "seq " + seq);
+            sum[0] += size;
+            sizes.add(size);
+        });
+        long untagged = LongStream.rangeClosed(1, LAST).filter(q -> tagOf(q) == null).map(SegmentTagTest::payload).sum();
+        assertEquals(info.payloadBytes() - untagged, sum[0]);
+        assertTrue(sizes.size() >= 13, "sizes vary: " + sizes);
+    }
+
+    @Test
+    void everyOneOfTenThousandDistinctTagsIsFound() throws IOException {
+        // a tag per record: the fullest bloom a default segment gets
+        Segment s = Segment.of(fs, dir, write(10_000, q -> "t/" + q + "/" + "x".repeat((int) (q % 19))));
+        for (long q = 1; q <= 10_000; q++) {
+            assertEquals(List.of(q), lookup(s, "t/" + q + "/" + "x".repeat((int) (q % 19)), false, Long.MAX_VALUE));
+        }
+    }
+
+    @Test
+    void theBloomNeverForgetsATagAndPassesFewOthers() {
+        int n = 100_000;
+        LongFunction<byte[]> key = i -> ("tag-" + i + "-" + "é".repeat((int) (i % 11))).getBytes(UTF_8);
+        long[] words = new long[TagBloom.words(n)];
+        for (long i = 0; i < n; i++) {
+            TagBloom.add(words, key.apply(i));
+        }
+        int passed = 0;
+        for (long i = 0; i < n; i++) {
+            assertTrue(TagBloom.mayContain(words, key.apply(i)), "tag " + i);
+            passed += TagBloom.mayContain(words, key.apply(n + i)) ? 1 : 0;
+        }
+        assertTrue(passed < n * 15 / 1000, passed + " false positives of " + n);
+    }
+
+    @Test
+    void theBloomHashIsMurmurHash64A() {
+        // reference values from an independent implementation: the hash is part of the format
+        assertEquals(HASH_EMPTY, TagBloom.hash(new byte[0]));
+        assertEquals(HASH_USER, TagBloom.hash("user-0001".getBytes(UTF_8)));
+        assertEquals(HASH_LONG, TagBloom.hash("日本/東京 and a longer tag".getBytes(UTF_8)));
+    }
+
+    @Test
+    void aDamagedBloomFailsEveryLookupNotJustVerify() throws IOException {
+        SegmentInfo info = write(LAST, SegmentTagTest::tagOf);
+        long bloom = footer(info).getLong(60);
+        for (long at : new long[] {bloom, bloom + 7, info.fileBytes() - SegmentFormat.FOOTER_BYTES - 1}) {
+            flip(info, at);
+            Segment s = Segment.of(fs, dir, info);
+            s.verify(); // recovery's check leaves the bloom to the first lookup
+            for (int round = 0; round < 2; round++) { // a failed load is not kept
+                for (var lookup : List.<Executable>of(() -> lookup(s, "user-0001", false, Long.MAX_VALUE),
+                        () -> lookup(s, "absent", false, Long.MAX_VALUE), () -> lookup(s, "user-", true, Long.MAX_VALUE))) {
+                    SegmentCorruptionException e = assertThrows(SegmentCorruptionException.class, lookup, "at " + at);
+                    assertTrue(e.getMessage().contains("tag bloom checksum mismatch"), e.getMessage());
+                    assertTrue(e.getMessage().contains(s.file().toString()), e.getMessage());
+                }
+            }
+            flip(info, at);
+            assertLookup(Segment.of(fs, dir, info), "user-0001", false, Long.MAX_VALUE);
+        }
+        int footerAt = (int) (info.fileBytes() - SegmentFormat.FOOTER_BYTES);
+        flip(info, footerAt + 61); // the bloom offset: the footer's checksum catches it
+        assertThrows(SegmentCorruptionException.class, () -> Segment.of(fs, dir, info).verify());
     }
 
     @Test
@@ -209,7 +362,8 @@ class SegmentTagTest {
     void aDamagedTagIndexFailsEveryLookupAndVerify() throws IOException {
         SegmentInfo info = write(LAST, SegmentTagTest::tagOf);
         long tagIndex = footer(info).getLong(44);
-        for (long at : new long[] {tagIndex + 3, info.fileBytes() - SegmentFormat.FOOTER_BYTES - 1}) {
+        // in the first entry, and in the last tag, which ends at the bloom
+        for (long at : new long[] {tagIndex + 3, footer(info).getLong(60) - 1}) {
             flip(info, at);
             Segment s = Segment.of(fs, dir, info);
             for (var lookup : List.<Executable>of(s::verify,
@@ -226,7 +380,7 @@ class SegmentTagTest {
         return dir.resolve(SegmentFormat.name(info.firstSeq(), SegmentFormat.SUFFIX));
     }
 
-    /** The footer: index offset at 0, blocks at 8, tag index offset at 44, tag blocks at 52. */
+    /** The footer: index offset at 0, blocks at 8, tag index offset at 44, tag blocks at 52, bloom offset at 60. */
     private ByteBuffer footer(SegmentInfo info) throws IOException {
         byte[] b = Files.readAllBytes(file(info));
         return ByteBuffer.wrap(b, b.length - SegmentFormat.FOOTER_BYTES, SegmentFormat.FOOTER_BYTES).slice()

@@ -125,12 +125,17 @@ class SegmentTest {
     void anOlderFormatVersionIsRefusedByName() throws IOException {
         SegmentInfo info = write(1, 100, 0);
         Path f = dir.resolve("00000000000000000001.seg");
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort(4, (short) 1).putInt(24, SegmentFormat.crc(b, 0, 24)); // a well-formed version 1 header
-        Files.write(f, b.array());
-        SegmentCorruptionException e = assertThrows(SegmentCorruptionException.class,
-                () -> Segment.of(fs, dir, info).verify());
-        assertTrue(e.getMessage().contains("segment format version 1, this build reads only version 2"), e.getMessage());
+        byte[] sealed = Files.readAllBytes(f);
+        for (short version : new short[] {1, 2}) { // 2 had no bloom and no sizes in its tag section
+            ByteBuffer b = ByteBuffer.wrap(sealed.clone()).order(ByteOrder.LITTLE_ENDIAN);
+            b.putShort(4, version).putInt(24, SegmentFormat.crc(b, 0, 24)); // a well-formed older header
+            Files.write(f, b.array());
+            SegmentCorruptionException e = assertThrows(SegmentCorruptionException.class,
+                    () -> Segment.of(fs, dir, info).verify());
+            assertTrue(e.getMessage().contains("segment format version " + version + ", this build reads only version 3"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+        }
     }
 
     @Test

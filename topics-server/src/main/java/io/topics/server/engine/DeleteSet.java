@@ -1,6 +1,7 @@
 package io.topics.server.engine;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -8,38 +9,73 @@ import java.util.Arrays;
  * exists only while it holds a deleted seq at or above the topic's floor, so memory follows the
  * deletes still in the retained range, at most one bit per retained seq.
  *
- * <p>One writer (under the topic lock) sets bits; readers test them without locking. Every
- * {@link #add} ends with a volatile write of the page table, which every test reads first, so a
- * reader that starts after a delete returned sees all of its bits.
+ * <p>One writer (under the topic lock) sets bits; readers never lock. The page table and its
+ * base are one immutable {@link View}, replaced through a volatile field: a reader takes a view
+ * once and keeps it for its whole read, so pages dropped meanwhile are still there for it.
+ * Pages themselves only ever gain bits.
  */
 final class DeleteSet {
     private static final int PAGE_SHIFT = 16;
     private static final int PAGE_WORDS = (1 << PAGE_SHIFT) / 64;
-    private static final long[][] NONE = new long[0][];
 
     /** Page {@code base + i} is {@code pages[i]}, null when it holds no deleted seq. */
-    private volatile long[][] pages = NONE;
-    private long base; // written before pages, read after it
+    record View(long base, long[][] pages) {
+        static final View EMPTY = new View(0, new long[0][]);
+
+        boolean contains(long seq) {
+            long p = (seq >>> PAGE_SHIFT) - base;
+            if (p < 0 || p >= pages.length) {
+                return false;
+            }
+            long[] words = pages[(int) p];
+            int bit = (int) (seq & ((1 << PAGE_SHIFT) - 1));
+            return words != null && (words[bit >>> 6] & (1L << bit)) != 0;
+        }
+
+        boolean isEmpty() {
+            return pages.length == 0;
+        }
+
+        /** Whether every seq in {@code [from, to]} is deleted. */
+        boolean containsAll(long from, long to) {
+            long s = from;
+            while (s <= to) {
+                if ((s & 63) == 0 && to - s >= 63) {
+                    long p = (s >>> PAGE_SHIFT) - base;
+                    long[] words = p < 0 || p >= pages.length ? null : pages[(int) p];
+                    if (words == null || words[(int) ((s & ((1 << PAGE_SHIFT) - 1)) >>> 6)] != -1L) {
+                        return false;
+                    }
+                    s += 64; // a whole word at once
+                } else if (!contains(s++)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private volatile View view = View.EMPTY;
+
+    /** The deletes as of now, for one reader to keep. */
+    View view() {
+        return view;
+    }
 
     boolean contains(long seq) {
-        long[][] ps = pages;
-        long p = (seq >>> PAGE_SHIFT) - base;
-        if (p < 0 || p >= ps.length) {
-            return false;
-        }
-        long[] words = ps[(int) p];
-        int bit = (int) (seq & ((1 << PAGE_SHIFT) - 1));
-        return words != null && (words[bit >>> 6] & (1L << bit)) != 0;
+        return view.contains(seq);
     }
 
     boolean isEmpty() {
-        return pages.length == 0;
+        return view.isEmpty();
     }
 
     /** Marks {@code seq} deleted. Writer only. */
     void add(long seq) {
+        View v = view;
         long page = seq >>> PAGE_SHIFT;
-        long[][] ps = pages;
+        long base = v.base;
+        long[][] ps = v.pages;
         if (ps.length == 0) {
             base = page;
             ps = new long[1][];
@@ -52,87 +88,61 @@ final class DeleteSet {
             ps = Arrays.copyOf(ps, (int) (page - base + 1));
         }
         int i = (int) (page - base);
-        if (ps[i] == null) {
-            ps[i] = new long[PAGE_WORDS];
+        long[] words = ps[i];
+        if (words == null) {
+            words = new long[PAGE_WORDS];
         }
         int bit = (int) (seq & ((1 << PAGE_SHIFT) - 1));
-        ps[i][bit >>> 6] |= 1L << bit;
-        pages = ps;
+        words[bit >>> 6] |= 1L << bit;
+        if (ps == v.pages && words == ps[i]) {
+            view = v; // same table: the volatile write still publishes the new bit
+            return;
+        }
+        if (ps == v.pages) {
+            ps = ps.clone(); // a reader's view never changes shape under it
+        }
+        ps[i] = words;
+        view = new View(base, ps);
     }
 
     /** Whether every seq in {@code [from, to]} is deleted. */
     boolean containsAll(long from, long to) {
-        long s = from;
-        while (s <= to) {
-            if ((s & 63) == 0 && to - s >= 63) {
-                long[][] ps = pages;
-                long p = (s >>> PAGE_SHIFT) - base;
-                long[] words = p < 0 || p >= ps.length ? null : ps[(int) p];
-                if (words == null || words[(int) ((s & ((1 << PAGE_SHIFT) - 1)) >>> 6)] != -1L) {
-                    return false;
-                }
-                s += 64; // a whole word at once
-            } else if (!contains(s++)) {
-                return false;
-            }
-        }
-        return true;
+        return view.containsAll(from, to);
     }
 
-    /** Forgets pages wholly below {@code seq}: nothing there is retained any more. Writer only. */
+    /** Forgets pages wholly below {@code seq}: no reader goes there any more. Writer only. */
     void dropBelow(long seq) {
-        long[][] ps = pages;
-        long keepFrom = (seq >>> PAGE_SHIFT) - base;
-        if (keepFrom <= 0 || ps.length == 0) {
+        View v = view;
+        long keepFrom = (seq >>> PAGE_SHIFT) - v.base;
+        if (keepFrom <= 0 || v.pages.length == 0) {
             return;
         }
-        if (keepFrom >= ps.length) {
-            pages = NONE;
-            return;
-        }
-        int first = (int) keepFrom;
-        while (first < ps.length && ps[first] == null) {
+        int first = (int) Math.min(keepFrom, v.pages.length);
+        while (first < v.pages.length && v.pages[first] == null) {
             first++;
         }
-        long[][] kept = Arrays.copyOfRange(ps, first, ps.length);
-        base += first;
-        pages = kept.length == 0 ? NONE : kept;
+        view = first == v.pages.length ? View.EMPTY
+                : new View(v.base + first, Arrays.copyOfRange(v.pages, first, v.pages.length));
     }
 
-    /** Encoded size of {@link #encode}. */
-    int encodedSize() {
-        int n = 4;
-        for (long[] p : pages) {
-            if (p != null) {
-                n += 8 + PAGE_WORDS * 8;
-            }
-        }
-        return n;
-    }
-
-    /** {@code pages:u32 { page:i64 words:i64[1024] }*}, into {@code out}. */
-    void encode(ByteBuffer out) {
-        long[][] ps = pages;
+    /** {@code pages:u32 { page:i64 words:i64[1024] }*} in a buffer of its own, little-endian, ready to read. */
+    ByteBuffer encoded() {
+        View v = view;
         int n = 0;
-        for (long[] p : ps) {
+        for (long[] p : v.pages) {
             n += p == null ? 0 : 1;
         }
+        ByteBuffer out = ByteBuffer.allocate(4 + n * (8 + PAGE_WORDS * 8)).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(n);
-        for (int i = 0; i < ps.length; i++) {
-            if (ps[i] != null) {
-                out.putLong(base + i);
-                for (long w : ps[i]) {
+        for (int i = 0; i < v.pages.length; i++) {
+            if (v.pages[i] != null) {
+                out.putLong(v.base + i);
+                for (long w : v.pages[i]) {
                     out.putLong(w);
                 }
             }
         }
-    }
-
-    /** {@link #encode} into a buffer of its own, little-endian, ready to read. */
-    ByteBuffer encoded() {
-        ByteBuffer b = ByteBuffer.allocate(encodedSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        encode(b);
-        return b.flip();
+        return out.flip();
     }
 
     static DeleteSet decode(ByteBuffer in) {

@@ -55,6 +55,10 @@ public final class Engine {
     /** Payload bytes held in memory: unsealed tails and ephemeral topics. */
     private final LongAdder memoryBytes = new LongAdder();
     private final LongAdder appendedRecords = new LongAdder();
+    /** Records removed by caps, by TTL and by deletes since start (replay not counted). */
+    private final LongAdder evictedRecords = new LongAdder();
+    private final LongAdder expiredRecords = new LongAdder();
+    private final LongAdder deletedRecords = new LongAdder();
     private final LongAdder throttled = new LongAdder();
     private volatile int topicCount;
     /** Topics by id while the journal is replayed; null afterwards. */
@@ -254,6 +258,7 @@ public final class Engine {
                     totalBytes.add(bytes - evicted.bytes());
                     memoryBytes.add(bytes);
                     appendedRecords.add(count);
+                    evictedRecords.add(evicted.count());
                     target.signal.fire();
                     Checkpoints c = checkpoints;
                     if (c != null) {
@@ -399,18 +404,32 @@ public final class Engine {
             throw segmentUnreadable(t, e);
         }
         released(r);
+        count(t, deletedRecords, r);
         return r;
     }
 
-    /** The seqs below {@code bound} whose tag matches, ascending: sealed ones through each segment's tag index. */
+    /** Counts a removal for metrics, unless replay is redoing one counted before the restart. */
+    private void count(Topic t, LongAdder counter, TopicLog.Removal r) {
+        if (replaying == null && !t.pending) {
+            counter.add(r.count());
+        }
+    }
+
+    /**
+     * The records below {@code bound} whose tag matches, as pairs for {@link TopicLog#deleteSeqs}:
+     * seq, then payload bytes. Sealed ones come with their sizes from each segment's tag section
+     * (a segment that cannot hold the tag answers from memory); those in memory with -1, looked
+     * up there. A seq both sealed and still in memory shows twice: deleteSeqs counts it once.
+     */
     private static long[] taggedSeqs(Topic t, String tag, boolean prefix, long bound) throws IOException {
-        long[][] found = {new long[16]};
+        long[][] found = {new long[32]};
         int[] n = {0};
-        java.util.function.LongConsumer add = seq -> {
+        Segment.TaggedConsumer add = (seq, size) -> {
             if (n[0] == found[0].length) {
                 found[0] = java.util.Arrays.copyOf(found[0], n[0] * 2);
             }
             found[0][n[0]++] = seq;
+            found[0][n[0]++] = size;
         };
         long from = t.log.earliest();
         for (Segment s : t.log.segments()) {
@@ -420,12 +439,10 @@ public final class Engine {
         }
         t.log.forEachHotTag(from, bound, (seq, tg) -> {
             if (prefix ? tg.startsWith(tag) : tg.equals(tag)) {
-                add.accept(seq);
+                add.accept(seq, -1);
             }
         });
-        long[] seqs = java.util.Arrays.copyOf(found[0], n[0]);
-        java.util.Arrays.sort(seqs); // a seq both sealed and still in memory counts once: deleteSeqs skips repeats
-        return seqs;
+        return java.util.Arrays.copyOf(found[0], n[0]);
     }
 
     /**
@@ -455,6 +472,7 @@ public final class Engine {
                 TopicLog.Removal r = t.log.evict(next.capRecords(), next.capBytes());
                 t.log.evicted(r);
                 released(r);
+                count(t, evictedRecords, r);
             }
             expireLocked(t, clock.millis());
         } catch (IOException e) {
@@ -486,7 +504,9 @@ public final class Engine {
     private void expireLocked(Topic t, long now) throws IOException {
         long ttl = t.config().ttlMs();
         if (ttl > 0) {
-            released(t.log.expire(now - ttl));
+            TopicLog.Removal r = t.log.expire(now - ttl);
+            released(r);
+            count(t, expiredRecords, r);
         }
     }
 
@@ -912,12 +932,14 @@ public final class Engine {
                 truncated = true;
             }
         }
-        return new Stats(n, byClass, records, totalBytes.sum(), appendedRecords.sum(), perTopic, truncated);
+        return new Stats(n, byClass, records, totalBytes.sum(), appendedRecords.sum(), evictedRecords.sum(),
+                expiredRecords.sum(), deletedRecords.sum(), perTopic, truncated);
     }
 
     /** The figures {@link #stats} reports. */
     public record Stats(int topics, Map<String, Long> topicsByClass, long recordsLive, long bytesLive,
-                        long recordsAppended, List<TopicInfo> perTopic, boolean perTopicTruncated) {
+                        long recordsAppended, long recordsEvicted, long recordsExpired, long recordsDeleted,
+                        List<TopicInfo> perTopic, boolean perTopicTruncated) {
     }
 
     /** Whether a topic of that name exists now. */

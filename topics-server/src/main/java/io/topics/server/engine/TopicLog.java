@@ -237,18 +237,19 @@ final class TopicLog {
     }
 
     /**
-     * Deletes the live records at {@code seqs} (ascending, published); silent. Applies at once.
-     * Caller holds the topic lock.
+     * Deletes the live records in {@code seqSizes[0, n)}, pairs of a published seq (in any order,
+     * repeats counted once) and its payload bytes, or -1 to look the size up (cheap for a record
+     * in memory); silent. Applies at once. Caller holds the topic lock.
      */
-    Removal deleteSeqs(long[] seqs, int n) throws IOException {
+    Removal deleteSeqs(long[] seqSizes, int n) throws IOException {
         long count = 0;
         long bytes = 0;
-        for (int i = 0; i < n; i++) {
-            long seq = seqs[i];
+        for (int i = 0; i + 1 < n; i += 2) {
+            long seq = seqSizes[i];
             if (seq < low || seq > head || deleted.contains(seq)) {
                 continue;
             }
-            int size = sizeOf(seq);
+            int size = seqSizes[i + 1] >= 0 ? (int) seqSizes[i + 1] : sizeOf(seq);
             if (size < 0) {
                 continue; // no record at that seq
             }

@@ -90,6 +90,9 @@ final class ObserveService {
             out.ascii(",\"routers\":0,\"records_live\":").number(s.recordsLive())
                     .ascii(",\"bytes_live\":").number(s.bytesLive())
                     .ascii(",\"records_appended\":").number(s.recordsAppended())
+                    .ascii(",\"records_evicted\":").number(s.recordsEvicted())
+                    .ascii(",\"records_expired\":").number(s.recordsExpired())
+                    .ascii(",\"records_deleted\":").number(s.recordsDeleted())
                     .ascii(",\"queue_topics\":0,\"queue_leases_in_flight\":0,\"sse_connections\":0,\"watch_sessions\":0")
                     .ascii(",\"ready\":").bool(state.phase() == ServerState.Phase.READY)
                     .ascii(",\"replay_progress\":").ascii(Double.toString(state.recoveryProgress()))
@@ -107,6 +110,10 @@ final class ObserveService {
         gauge(b, "topics_records_live", "Live records across all topics.", s.recordsLive());
         gauge(b, "topics_bytes_live", "Live payload bytes across all topics.", s.bytesLive());
         counter(b, "topics_records_appended_total", "Records appended since start.", s.recordsAppended());
+        counter(b, "topics_records_evicted_total", "Records evicted by cap_records/cap_bytes since start.",
+                s.recordsEvicted());
+        counter(b, "topics_records_expired_total", "Records expired by ttl_ms since start.", s.recordsExpired());
+        counter(b, "topics_records_deleted_total", "Records deleted by /delete since start.", s.recordsDeleted());
         gauge(b, "topics_queue_topics", "Topics in queue mode.", 0);
         gauge(b, "topics_queue_leases_in_flight", "Queue leases held.", 0);
         gauge(b, "topics_sse_connections", "Open SSE streams.", 0);

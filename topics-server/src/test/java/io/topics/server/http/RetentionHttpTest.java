@@ -2,6 +2,7 @@ package io.topics.server.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -52,6 +53,11 @@ class RetentionHttpTest {
             afterDelete = srv.json("POST", "/v0/topics/c/diff", "{\"from_seq\":3}");
             assertNull(afterDelete.json().get("tombstone"), "a gap made by deletes is silent");
             assertEquals(List.of(5L, 7L), seqs(afterDelete));
+            String metrics = srv.send("GET", "/v0/metrics", null).body();
+            for (String line : List.of("topics_records_evicted_total 3", "topics_records_deleted_total 3",
+                    "topics_records_expired_total 0")) {
+                assertTrue(metrics.contains("\n" + line + "\n"), line + " in " + metrics);
+            }
             assertEquals(404, srv.json("POST", "/v0/topics/absent/delete", "{\"before_seq\":3}").status());
             assertEquals(400, srv.json("POST", "/v0/topics/bad%20name/delete", "{\"before_seq\":3}").status());
         }
