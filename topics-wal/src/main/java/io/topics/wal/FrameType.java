@@ -20,7 +20,9 @@ public enum FrameType {
     /** Records of a topic were deleted; the payload says which (the engine's format). */
     DELETE(7),
     /** A topic's records up to {@code seq} expired by TTL, whatever its TTL becomes later. */
-    TTL_FLOOR(8);
+    TTL_FLOOR(8),
+    /** A topic's records up to {@code seq} were evicted by a cap while its class logged no records. */
+    CAP_FLOOR(9);
 
     private final byte code;
 

@@ -73,6 +73,8 @@ public final class Engine {
     /** Topics waiting for the deferred replay, by id; and what that replay found missing. */
     private final Map<Long, Topic> pendingById = new ConcurrentHashMap<>();
     private final List<String> deferredProblems = new ArrayList<>();
+    /** The loaded snapshot's lsn, for the deferred replay: it holds the non-append frames below it. */
+    private long deferredSnapshotLsn = Long.MIN_VALUE;
     /** Seals and snapshots; null for an engine that keeps everything in memory. */
     private volatile Checkpoints checkpoints;
 
@@ -154,13 +156,13 @@ public final class Engine {
                     if (from.ackPoint() != to.ackPoint() || from.logsRecords() != to.logsRecords()) {
                         t.log.breakChunk();
                     }
-                    if (longerTtl(current, next) && t.log.ttlThrough() > 0) {
+                    if (longerTtl(current, next)) {
                         // what expired stays expired: replay would judge it by the longer TTL
                         expire(t, clock.millis());
-                        commit(journal.ttlFloor(t.id, t.log.ttlThrough(), clock.millis()));
+                        journalTtlFloor(t);
                     }
                     commit(journal.topicConfigured(t.id, clock.millis(), Codec.config(next)));
-                    configure(t, next);
+                    configure(t, next, clock.millis());
                 }
                 return new PutResult(name, false, next);
             } finally {
@@ -222,7 +224,9 @@ public final class Engine {
                         return new AppendResult(name, seen.firstSeq(), seenLast, t.log.head(), 0, created, true);
                     }
                 }
-                expire(t, now); // retention first: what expired makes room
+                if (t.config().discard() == TopicConfig.Discard.REJECT) {
+                    expire(t, now); // retention first: what expired makes room
+                }
                 refuseIfFull(t, batch);
                 now = Math.max(now, t.lastWriteTs()); // a topic's timestamps never go back: TTL expires a prefix
                 long first = t.log.filled() + 1;
@@ -245,7 +249,8 @@ public final class Engine {
                             Map.of("limit", "wal_queue", "retry_after_ms", RETRY_AFTER_MS));
                 }
                 // the lsn is read before the frame is queued: a lower bound
-                TopicLog.Removal evicted = fill(t, batch, now, journal.nextLsn());
+                Filled filled = fill(t, batch, now, journal.nextLsn(), payload != null);
+                TopicLog.Removal evicted = filled.evicted();
                 long lowAfter = t.log.low();
                 if (payload != null) {
                     t.loggedThrough = last;
@@ -254,8 +259,8 @@ public final class Engine {
                 int count = batch.size();
                 Topic target = t;
                 Runnable publish = () -> {
-                    target.log.publish(last, bytes, count, evicted, lowAfter);
-                    totalBytes.add(bytes - evicted.bytes());
+                    target.log.publish(last, bytes, filled.live(), evicted, lowAfter);
+                    totalBytes.add(filled.live().bytes() - evicted.bytes());
                     memoryBytes.add(bytes);
                     appendedRecords.add(count);
                     evictedRecords.add(evicted.count());
@@ -379,8 +384,11 @@ public final class Engine {
                     bound = Math.min(bound, sel.beforeSeq());
                 }
                 DurabilityClassProvider cls = classOf(t.config());
-                if (cls.logsRecords()) {
-                    commit(journal.recordsDeleted(t.id, clock.millis(), Codec.delete(bound, sel), cls.ackPoint()));
+                if (cls.logsRecords() || t.loggedThrough >= t.log.earliest()) {
+                    // also for an unlogged class while logged records remain: replay would bring them back
+                    journalTtlFloor(t); // replay runs this delete before it judges TTL again
+                    commit(journal.recordsDeleted(t.id, clock.millis(), Codec.delete(bound, sel),
+                            cls.logsRecords() ? cls.ackPoint() : AckPoint.FORCED));
                 }
                 TopicLog.Removal r = applyDelete(t, bound, sel);
                 return new DeleteResult(name, r.count(), t.log.earliest(), t.log.head(), t.log.count(), t.log.bytes());
@@ -449,32 +457,53 @@ public final class Engine {
      * Fills a batch's slots and evicts what its topic's caps no longer allow. The eviction
      * reaches readers with the batch's publish. Caller holds the topic lock.
      */
-    private TopicLog.Removal fill(Topic t, WriteBatch batch, long ts, long lsn) {
-        t.log.fill(batch, ts, lsn);
+    private Filled fill(Topic t, WriteBatch batch, long ts, long lsn, boolean logged) {
         TopicConfig c = t.config();
-        if (c.discard() != TopicConfig.Discard.OLD) {
-            return TopicLog.Removal.NONE;
+        if (c.discard() != TopicConfig.Discard.OLD || (c.capRecords() <= 0 && c.capBytes() <= 0)) {
+            return new Filled(t.log.fill(batch, ts, lsn), TopicLog.Removal.NONE);
         }
         try {
-            TopicLog.Removal r = t.log.evict(c.capRecords(), c.capBytes());
-            memoryBytes.add(-r.releasedMemory());
-            return r;
+            // what is there first: the one step that may read segments, and it changes nothing if it fails
+            long lowBefore = t.log.low();
+            TopicLog.Removal evicted = t.log.evict(c.capRecords(), c.capBytes(), batch.size(), batch.payloadBytes());
+            if (!logged && evicted.count() > 0 && lowBefore <= t.loggedThrough) {
+                // an unlogged write evicts logged records: replay would bring them back
+                commit(journal.capFloor(t.id, evicted.lastSeq(), ts));
+            }
+            TopicLog.Counted live = t.log.fill(batch, ts, lsn);
+            // a batch larger than a cap: its own first records, in memory
+            evicted = evicted.plus(t.log.evict(c.capRecords(), c.capBytes(), 0, 0));
+            memoryBytes.add(-evicted.releasedMemory());
+            return new Filled(live, evicted);
         } catch (IOException e) {
             throw segmentUnreadable(t, e);
         }
     }
 
+    /** What a fill counted as live, and what it evicted: both reach readers with the batch's publish. */
+    private record Filled(TopicLog.Counted live, TopicLog.Removal evicted) {
+    }
+
+    /** Journals the TTL floor when it moved since the last one journaled. Caller holds the topic lock. */
+    private void journalTtlFloor(Topic t) {
+        long through = t.log.ttlThrough();
+        if (through > t.journaledTtl) {
+            commit(journal.ttlFloor(t.id, through, clock.millis()));
+            t.journaledTtl = through;
+        }
+    }
+
     /** Applies a new config: tighter caps and TTL take effect at once. Caller holds the lock, nothing in flight. */
-    private void configure(Topic t, TopicConfig next) {
+    private void configure(Topic t, TopicConfig next, long now) {
         t.config(next);
         try {
             if (next.discard() == TopicConfig.Discard.OLD) {
-                TopicLog.Removal r = t.log.evict(next.capRecords(), next.capBytes());
+                TopicLog.Removal r = t.log.evict(next.capRecords(), next.capBytes(), 0, 0);
                 t.log.evicted(r);
                 released(r);
                 count(t, evictedRecords, r);
             }
-            expireLocked(t, clock.millis());
+            expireLocked(t, now);
         } catch (IOException e) {
             throw segmentUnreadable(t, e);
         }
@@ -492,6 +521,8 @@ public final class Engine {
         t.lock.lock();
         try {
             if (!t.retired() && !t.pending) {
+                // expiry applies to readers at once: no batch may be in flight with an eviction of its own
+                awaitPublished(t, t.log.filled(), "in-flight writes");
                 expireLocked(t, now);
             }
         } catch (IOException e) {
@@ -515,12 +546,16 @@ public final class Engine {
         return current.ttlMs() > 0 && (next.ttlMs() == 0 || next.ttlMs() > current.ttlMs());
     }
 
-    /** Replays a TTL floor. */
-    private void expireThrough(Topic t, long seq) {
+    /** Replays a TTL or cap floor frame. */
+    private void removeThrough(Topic t, Frame f) {
+        boolean ttl = f.type() == FrameType.TTL_FLOOR;
         try {
-            released(t.log.expireThrough(seq));
+            released(t.log.removeThrough(f.seq(), ttl));
         } catch (IOException e) {
             throw segmentUnreadable(t, e);
+        }
+        if (ttl) {
+            t.journaledTtl = Math.max(t.journaledTtl, f.seq());
         }
     }
 
@@ -647,12 +682,12 @@ public final class Engine {
                 if (t != null && t.pending) {
                     t.config(Codec.config(f.payload())); // its caps apply when its records are back
                 } else if (t != null) {
-                    configure(t, Codec.config(f.payload()));
+                    configure(t, Codec.config(f.payload()), f.ts()); // TTL as judged then; later reads judge it again
                 }
             }
-            case TTL_FLOOR -> {
+            case TTL_FLOOR, CAP_FLOOR -> {
                 if (t != null && !t.pending) {
-                    expireThrough(t, f.seq());
+                    removeThrough(t, f);
                 }
             }
             case DELETE -> {
@@ -704,11 +739,12 @@ public final class Engine {
             }
             t.log.skipTo(f.seq());
             WriteBatch b = Codec.records(f.payload());
-            TopicLog.Removal evicted = fill(t, b, f.ts(), f.lsn());
-            t.log.publish(t.log.filled(), b.payloadBytes(), b.size(), evicted, t.log.low());
+            Filled filled = fill(t, b, f.ts(), f.lsn(), true);
+            TopicLog.Removal evicted = filled.evicted();
+            t.log.publish(t.log.filled(), b.payloadBytes(), filled.live(), evicted, t.log.low());
             t.loggedThrough = t.log.filled();
             t.wrote(f.ts());
-            totalBytes.add(b.payloadBytes() - evicted.bytes());
+            totalBytes.add(filled.live().bytes() - evicted.bytes());
             memoryBytes.add(b.payloadBytes());
         } else if (f.seq() + Codec.recordCount(f.payload()) - 1 > t.log.filled()) {
             // seals end on batch boundaries, so a frame is either sealed whole or not at all
@@ -744,7 +780,7 @@ public final class Engine {
     /** The deferred replay, after ready: applies a frame set aside for a topic that waits for it. */
     public void replayDeferred(Frame f) {
         Topic t = pendingById.get(f.topicId());
-        if (t == null || f.lsn() < t.pendingFrom) {
+        if (t == null || f.lsn() < t.pendingFrom || (f.type() != FrameType.APPEND && f.lsn() < deferredSnapshotLsn)) {
             return;
         }
         t.lock.lock();
@@ -760,8 +796,8 @@ public final class Engine {
             switch (f.type()) {
                 case APPEND -> applyAppend(t, f, deferredProblems);
                 case DELETE -> applyDelete(t, Codec.deleteBound(f.payload()), Codec.deleteSelector(f.payload()));
-                case TTL_FLOOR -> expireThrough(t, f.seq());
-                case TOPIC_CONFIG -> configure(t, Codec.config(f.payload()));
+                case TTL_FLOOR, CAP_FLOOR -> removeThrough(t, f);
+                case TOPIC_CONFIG -> configure(t, Codec.config(f.payload()), f.ts());
                 default -> {
                 }
             }
@@ -775,7 +811,7 @@ public final class Engine {
         for (Topic t : pendingById.values()) {
             t.lock.lock();
             try {
-                t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
+                t.log.skipTo(continueAt(t));
                 t.pending = false;
                 t.signal.fire();
             } finally {
@@ -789,6 +825,14 @@ public final class Engine {
     }
 
     /**
+     * Where a recovered topic's next seq goes: above every seq it handed out that recovery knows
+     * of, the reserved ones and those the snapshot counts as gone (whose frames may be gone too).
+     */
+    private static long continueAt(Topic t) {
+        return Math.max(Math.max(t.reserved, t.log.head()), t.log.low() - 1) + 1;
+    }
+
+    /**
      * Ends recovery: unlogged topics continue above their reserved seqs. Returns what the
      * replay found missing, one line each (empty when the log was whole).
      */
@@ -798,9 +842,10 @@ public final class Engine {
                 pendingById.put(t.id, t); // waits for replayDeferred: its seqs are not known yet
                 continue;
             }
-            t.log.skipTo(Math.max(t.reserved, t.log.head()) + 1);
+            t.log.skipTo(continueAt(t));
         }
         deferBestEffort = false;
+        deferredSnapshotLsn = snapshotLsn;
         replaying = null;
         replayFrom = Long.MIN_VALUE;
         snapshotLsn = Long.MIN_VALUE;
@@ -821,6 +866,7 @@ public final class Engine {
         for (EngineSnapshot.TopicState s : snap.topics()) {
             Topic t = new Topic(s.name(), s.id(), s.config());
             t.log.restore(segments.apply(s), s.sealedThrough(), s.retained());
+            t.journaledTtl = s.retained().ttlThrough();
             t.reserved = s.reserved();
             t.loggedThrough = s.sealedThrough();
             if (s.lastWriteTs() != Topic.NEVER) {

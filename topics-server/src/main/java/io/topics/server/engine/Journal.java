@@ -27,6 +27,9 @@ public interface Journal {
     /** The topic's records up to {@code seq} expired by TTL; always forced. */
     CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts);
 
+    /** The topic's records up to {@code seq} were evicted by a cap; always forced. */
+    CompletableFuture<Void> capFloor(long topicId, long seq, long ts);
+
     /** A record delete ({@link Codec#delete} format), committed like the topic's records. */
     CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack);
 
@@ -76,6 +79,11 @@ public interface Journal {
 
         @Override
         public CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts) {
+            return DONE;
+        }
+
+        @Override
+        public CompletableFuture<Void> capFloor(long topicId, long seq, long ts) {
             return DONE;
         }
 

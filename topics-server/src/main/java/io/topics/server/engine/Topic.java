@@ -41,6 +41,8 @@ final class Topic {
     volatile boolean pending;
     /** The first lsn the deferred replay applies to this topic. */
     volatile long pendingFrom;
+    /** The highest TTL floor journaled: a delete journals a newer one first. Guarded by lock. */
+    long journaledTtl;
     /** The config at {@link #pendingFrom}: the deferred replay's caps start from it, not from the final one. */
     TopicConfig pendingConfig;
 
@@ -118,10 +120,11 @@ final class Topic {
      * are crossed silently.
      */
     DiffResult read(DiffQuery q, JsonOut out) {
-        long head = log.head();
+        TopicLog.Watermarks w = log.watermarks();
+        long head = w.head();
         long from = q.fromSeq();
         Tombstone tombstone = null;
-        long floor = log.evictFloor();
+        long floor = w.floor();
         if (from > head) {
             // a cursor from the future: the topic was deleted and recreated under the reader
             tombstone = new Tombstone(1, head, "recreated", head, floor, head);
@@ -129,17 +132,17 @@ final class Topic {
         } else if (from + 1 < floor) {
             tombstone = new Tombstone(from + 1, floor - 1, log.evictReason(from + 1), floor - 1 - from, floor, head);
         }
-        from = Math.min(head, Math.max(from, Math.max(floor, log.earliest()) - 1));
+        from = Math.min(head, Math.max(from, Math.max(floor, w.earliest()) - 1));
         Set<String> hidden = config.dedupeNode() ? q.nodes() : Set.of();
         TopicLog.ReadResult r;
         try {
-            r = log.read(from, q, hidden, out);
+            r = log.read(from, head, q, hidden, out);
         } catch (java.io.IOException e) {
             if (retired) {
                 throw TopicsException.topicNotFound(name); // deleted under the reader, files and all
             }
             throw Engine.segmentUnreadable(this, e);
         }
-        return new DiffResult(name, r.records(), r.lastExamined(), r.head(), log.earliest(), tombstone, r.scanned());
+        return new DiffResult(name, r.records(), r.lastExamined(), head, w.earliest(), tombstone, r.scanned());
     }
 }

@@ -29,6 +29,8 @@ final class TopicLog {
     private static final int MAX_SLAB_BYTES = 16 << 20;
     private static final Chunk[] NO_CHUNKS = new Chunk[0];
     private static final Segment[] NO_SEGMENTS = new Segment[0];
+    /** Deleted or filtered records one read crosses at most before it answers with what it has. */
+    static final int MAX_SKIPPED = 1 << 20;
     /** {@link #lowTs} before anyone looked up the timestamp of the first live record. */
     private static final long UNKNOWN_TS = Long.MIN_VALUE;
 
@@ -55,7 +57,7 @@ final class TopicLog {
     // The writer's view (under the topic lock), which runs ahead of readers by the batches
     // filled but not yet published: every seq below low is gone, live records are counted.
     private long low = 1;
-    private long lowTs = UNKNOWN_TS;
+    private volatile long lowTs = UNKNOWN_TS; // read without the lock by mayHaveExpired
     private long wLive;
     private long wBytes;
     private long wCapThrough;
@@ -79,6 +81,23 @@ final class TopicLog {
     long earliest() {
         long h = head;
         return liveCount.get() == 0 ? h + 1 : Math.min(earliest.get(), h + 1);
+    }
+
+    /** What one read works against; {@code earliest} as {@link #earliest()}, {@code floor} as {@link #evictFloor()}. */
+    record Watermarks(long head, long earliest, long floor) {
+    }
+
+    /**
+     * The first live seq, then the floors, then the head: writers move them in the opposite
+     * order, so the floors are at least as new as the first live seq read, and the head at
+     * least as new as both. A read never skips seqs its floor does not cover.
+     */
+    Watermarks watermarks() {
+        long e = earliest.get();
+        long floor = evictFloor();
+        long n = liveCount.get();
+        long h = head;
+        return new Watermarks(h, n == 0 ? h + 1 : Math.min(e, h + 1), floor);
     }
 
     /** One above the highest seq lost to a cap or TTL: the tombstone floor (spec §7.1). */
@@ -141,7 +160,7 @@ final class TopicLog {
      * timestamp {@code ts}, without publishing them. {@code lsn} is at or below the lsn of the
      * batch's journal frame (what a checkpoint must keep of the WAL). Caller holds the topic lock.
      */
-    void fill(WriteBatch batch, long ts, long lsn) {
+    Counted fill(WriteBatch batch, long ts, long lsn) {
         long seq = filled + 1;
         byte[] src = batch.bytes();
         Chunk[] cs = chunks;
@@ -159,40 +178,53 @@ final class TopicLog {
             c.put(src, batch.dataOff(i), dl, batch.metaOff(i), ml, ts, batch.tag(i), batch.node(i));
             seq++;
         }
-        countLive(batch, filled + 1);
+        Counted live = countLive(batch, filled + 1);
         chunks = cs;
         if (lowTs == Long.MAX_VALUE) {
             lowTs = UNKNOWN_TS; // nothing was live: the first live record may be one of these
         }
         filled = seq - 1;
+        return live;
+    }
+
+    /** Records and payload bytes of a filled batch that count as live: what its publish adds. */
+    record Counted(int records, long bytes) {
     }
 
     /** Counts a filled batch as live, but for seqs a snapshot already counts as gone (replay refills those). */
-    private void countLive(WriteBatch batch, long first) {
+    private Counted countLive(WriteBatch batch, long first) {
         if (first >= low && deleted.isEmpty()) {
             wLive += batch.size();
             wBytes += batch.payloadBytes();
-            return;
+            return new Counted(batch.size(), batch.payloadBytes());
         }
+        int records = 0;
+        long bytes = 0;
         for (int i = 0; i < batch.size(); i++) {
             if (first + i >= low && !deleted.contains(first + i)) {
-                wLive++;
-                wBytes += batch.dataLen(i) + batch.metaLen(i);
+                records++;
+                bytes += batch.dataLen(i) + batch.metaLen(i);
             }
         }
+        wLive += records;
+        wBytes += bytes;
+        return new Counted(records, bytes);
     }
 
     /**
-     * Evicts the oldest live records until at most {@code maxRecords} and {@code maxBytes} are
-     * live, counting filled records (0 = no cap). Caller holds the topic lock. Readers see it
-     * when {@code publish} is handed the result; with nothing in flight, apply it at once.
+     * Evicts the oldest live records until {@code incoming} more records of {@code incomingBytes}
+     * fit within {@code maxRecords} and {@code maxBytes} (0 = no cap), counting filled records.
+     * It changes nothing when it fails. Called before a fill for what is there, so only memory is
+     * left to evict after it (a batch larger than a cap evicts its own first records). Caller
+     * holds the topic lock. Readers see it when {@code publish} is handed the result; with
+     * nothing in flight, apply it at once with {@link #evicted}.
      */
-    Removal evict(long maxRecords, long maxBytes) throws IOException {
-        if ((maxRecords <= 0 || wLive <= maxRecords) && (maxBytes <= 0 || wBytes <= maxBytes)) {
+    Removal evict(long maxRecords, long maxBytes, int incoming, long incomingBytes) throws IOException {
+        if ((maxRecords <= 0 || wLive + incoming <= maxRecords) && (maxBytes <= 0 || wBytes + incomingBytes <= maxBytes)) {
             return Removal.NONE;
         }
         Removal r = removeFromLow(filled, (seq, ts, size, live, bytes) ->
-                (maxRecords > 0 && live > maxRecords) || (maxBytes > 0 && bytes > maxBytes));
+                (maxRecords > 0 && live + incoming > maxRecords) || (maxBytes > 0 && bytes + incomingBytes > maxBytes));
         wCapThrough = Math.max(wCapThrough, r.lastSeq);
         return r;
     }
@@ -221,10 +253,18 @@ final class TopicLog {
         return ttlThrough.get();
     }
 
-    /** Replay of a TTL floor: the live records up to {@code seq} are expired. Applies at once. */
-    Removal expireThrough(long seq) throws IOException {
+    /**
+     * Replay of a floor frame: the live records up to {@code seq} are gone, expired by TTL
+     * ({@code ttl}) or evicted by a cap. Applies at once.
+     */
+    Removal removeThrough(long seq, boolean ttl) throws IOException {
         Removal r = removeFromLow(Math.min(seq, head), (s, ts, size, live, bytes) -> true);
-        ttlThrough.accumulateAndGet(seq, Math::max);
+        if (ttl) {
+            ttlThrough.accumulateAndGet(seq, Math::max);
+        } else {
+            wCapThrough = Math.max(wCapThrough, seq);
+            capThrough.accumulateAndGet(seq, Math::max);
+        }
         apply(r);
         return r;
     }
@@ -343,7 +383,11 @@ final class TopicLog {
         return new Removal(took[0], took[1], took[2], dropChunksBelow(unreadable));
     }
 
-    /** Seqs below this are gone for every reader, current and future. Caller holds the topic lock. */
+    /**
+     * Seqs below this are gone for every reader that starts from now on (readers already running
+     * keep the chunk arrays, segment arrays and delete views they started with). Caller holds
+     * the topic lock.
+     */
     private long readersGone() {
         return Math.min(low, Math.min(earliest.get(), head + 1));
     }
@@ -399,10 +443,10 @@ final class TopicLog {
      * size), by whichever thread saw the commit; the happens-before chain from {@link #fill} runs
      * through the WAL's queue.
      */
-    void publish(long upTo, long batchBytes, int batchRecords, Removal evicted, long lowAfter) {
+    void publish(long upTo, long batchBytes, Counted live, Removal evicted, long lowAfter) {
         memoryBytes.addAndGet(batchBytes);
-        liveCount.addAndGet(batchRecords - evicted.count);
-        liveBytes.addAndGet(batchBytes - evicted.bytes);
+        liveCount.addAndGet(live.records - evicted.count);
+        liveBytes.addAndGet(live.bytes - evicted.bytes);
         if (evicted.lastSeq > 0) {
             capThrough.accumulateAndGet(evicted.lastSeq, Math::max);
         }
@@ -423,8 +467,8 @@ final class TopicLog {
     void skipTo(long next) {
         if (next > filled + 1) {
             if (low > filled) {
-                low = next; // nothing live: the next record is the first
-                earliest.set(next);
+                low = Math.max(low, next); // nothing live: the next record is the first
+                earliest.accumulateAndGet(low, Math::max);
             }
             filled = next - 1;
             head = next - 1;
@@ -541,7 +585,6 @@ final class TopicLog {
 
     /** What a snapshot keeps of this log's retention, beside its segments ({@code deletes}: {@link DeleteSet#encode}). */
     record Retained(long live, long bytes, long low, long capThrough, long ttlThrough, ByteBuffer deletes) {
-        static final Retained NONE = new Retained(0, 0, 1, 0, 0, new DeleteSet().encoded());
     }
 
     /**
@@ -551,7 +594,8 @@ final class TopicLog {
     Retained retained() {
         long[] hot = new long[2];
         long from = Math.max(sealedThrough + 1, low);
-        for (Chunk c : chunks) {
+        // nothing up to sealedThrough is live (an unlogged topic, never sealed): no walk needed
+        for (Chunk c : low > sealedThrough ? NO_CHUNKS : chunks) {
             for (int i = (int) Math.max(0, from - c.firstSeq); i < c.count; i++) {
                 if (!deleted.contains(c.firstSeq + i)) {
                     hot[0]++;
@@ -559,7 +603,9 @@ final class TopicLog {
                 }
             }
         }
-        return new Retained(wLive - hot[0], wBytes - hot[1], low, wCapThrough, ttlThrough.get(), deleted.encoded());
+        long live = low > sealedThrough ? 0 : wLive - hot[0];
+        long bytes = low > sealedThrough ? 0 : wBytes - hot[1];
+        return new Retained(live, bytes, low, wCapThrough, ttlThrough.get(), deleted.encoded());
     }
 
     /**
@@ -622,14 +668,13 @@ final class TopicLog {
      *
      * @throws IOException when a segment cannot be read or fails its checksums
      */
-    ReadResult read(long fromSeq, DiffQuery q, Set<String> hiddenNodes, JsonOut out) throws IOException {
-        long h = head;
+    ReadResult read(long fromSeq, long h, DiffQuery q, Set<String> hiddenNodes, JsonOut out) throws IOException {
         Chunk[] cs = chunks;
         Segment[] ss = segments;
         long hotFirst = cs.length == 0 ? h + 1 : cs[0].firstSeq;
         // segments may already hold seqs above the head this read started from: never past it
         long segmentsEnd = Math.min(hotFirst, h + 1);
-        Reading r = new Reading(fromSeq, q, hiddenNodes, deleted, out);
+        Reading r = new Reading(fromSeq, q, hiddenNodes, deleted.view(), out);
         long seq = fromSeq + 1;
         for (int si = segmentIndex(ss, seq); si < ss.length && seq < segmentsEnd && !r.full; si++) {
             Segment s = ss[si];
@@ -675,16 +720,17 @@ final class TopicLog {
     private static final class Reading {
         final DiffQuery q;
         final Set<String> hidden;
-        final DeleteSet deleted; // null when nothing is deleted
+        final DeleteSet.View deleted; // null when nothing is deleted
         final JsonOut out;
         final int start;
         final long fromSeq;
         final TsCache tsCache = new TsCache();
         long examined;
         int written;
+        long skipped;
         boolean full;
 
-        Reading(long fromSeq, DiffQuery q, Set<String> hidden, DeleteSet deleted, JsonOut out) {
+        Reading(long fromSeq, DiffQuery q, Set<String> hidden, DeleteSet.View deleted, JsonOut out) {
             this.fromSeq = fromSeq;
             this.q = q;
             this.hidden = hidden;
@@ -706,6 +752,10 @@ final class TopicLog {
             }
             if ((deleted != null && deleted.contains(seq))
                     || (node != null && !hidden.isEmpty() && hidden.contains(node))) {
+                if (++skipped > MAX_SKIPPED) {
+                    full = true; // bounded work: the cursor goes on from here next time
+                    return false;
+                }
                 examined = seq;
                 return false;
             }

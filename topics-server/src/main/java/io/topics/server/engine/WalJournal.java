@@ -54,6 +54,11 @@ public final class WalJournal implements Journal {
     }
 
     @Override
+    public CompletableFuture<Void> capFloor(long topicId, long seq, long ts) {
+        return frame(FrameType.CAP_FLOOR, topicId, seq, ts, EMPTY, AckPoint.FORCED);
+    }
+
+    @Override
     public CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack) {
         return frame(FrameType.DELETE, topicId, 0, ts, delete, ack);
     }

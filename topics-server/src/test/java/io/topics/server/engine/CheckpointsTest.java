@@ -690,6 +690,81 @@ class CheckpointsTest {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /** Kills {@code n}, lets {@code laterMs} pass, recovers: the topic must look exactly as before the kill. */
+    void assertKillKeepsTheView(Node n, String topic, long laterMs) throws Exception {
+        String before = retentionView(n.engine, topic);
+        n.kill();
+        clock.advance(laterMs);
+        Node again = open();
+        again.recovery.deferred().run();
+        assertEquals(before, retentionView(again.engine, topic));
+    }
+
+    @Test
+    void evictionsInASnapshotAreNotCountedTwiceByReplay() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention("disk", 3, 0));
+        write(n.engine, "t", 8, 1);
+        n.checkpoints.runOnce(); // a snapshot that counts 1..5 as gone, nothing sealed
+        assertKillKeepsTheView(n, "t", 0);
+        n = node;
+        n.engine.deleteRecords("t", new DeleteSelector(9, null, false));
+        n.checkpoints.runOnce();
+        assertKillKeepsTheView(n, "t", 0);
+        assertEquals(0, node.engine.stats(0).bytesLive());
+    }
+
+    @Test
+    void theHeadNeverFallsBelowWhatASnapshotCountsAsGone() throws Exception {
+        Node n = openWith("t", "disk", 8, 1);
+        n.engine.deleteRecords("t", new DeleteSelector(9, null, false));
+        n.engine.deleteRecords("t", new DeleteSelector(9, null, false)); // drops the last chunk
+        n.checkpoints.runOnce();
+        assertKillKeepsTheView(n, "t", 0);
+        assertEquals(9, node.engine.append("t", EngineTest.batch("1")).firstSeq());
+        assertEquals(1, node.engine.state("t", false).count());
+    }
+
+    @Test
+    void replayJudgesTtlByTheTimeOfEachConfigChange() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention("disk", 0, 60_000));
+        write(n.engine, "t", 3, 1);
+        clock.advance(5_000);
+        n.engine.putTopic("t", retention("disk", 100, 60_000));
+        n.engine.putTopic("t", retention("disk", 100, 3_600_000));
+        assertKillKeepsTheView(n, "t", 300_000); // 5 minutes later: still well within an hour
+    }
+
+    @Test
+    void deletesAndEvictionsOfLoggedRecordsWhileEphemeralSurviveAKill() throws Exception {
+        Node n = openWith("t", "disk", 10, 1);
+        n.engine.putTopic("t", DurableEngineTest.durability("ephemeral"));
+        n.engine.deleteRecords("t", new DeleteSelector(3, null, false));
+        n.engine.putTopic("t", retention("ephemeral", 5, 0)); // evicts logged 3..5 (the config frame says so)
+        write(n.engine, "t", 2, 1); // evicts logged 6 and 7: only a cap floor frame can say so
+        String after = retentionView(n.engine, "t");
+        assertTrue(after.contains("gapTo=7, reason=cap"), after);
+        n.kill();
+        Node again = open();
+        String view = retentionView(again.engine, "t");
+        assertTrue(view.startsWith("head 100011 earliest 8 count 3"), "ephemeral seqs are reserved: " + view);
+        assertTrue(view.contains("0: Tombstone[gapFrom=1, gapTo=7, reason=cap, missedEstimate=7, earliestSeq=8, headSeq=100011]"
+                + " 100011 {\"$seq\":8,},{\"$seq\":9,},{\"$seq\":10,}\n"), "logged 8..10 survive: " + view);
+    }
+
+    @Test
+    void aTtlFloorOutlivesADeleteReplayedBeforeIt() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", retention("disk", 0, 1000));
+        write(n.engine, "t", 5, 1);
+        clock.advance(1001);
+        assertEquals(0, n.engine.state("t", false).count()); // expires 1..5
+        write(n.engine, "t", 4, 1);
+        n.engine.deleteRecords("t", new DeleteSelector(8, null, false));
+        assertKillKeepsTheView(n, "t", 0);
+    }
+
     @Test
     void theTtlSweepExpiresWithoutAnyRead() throws Exception {
         Node n = open();
