@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RetentionBench {
     /**
      * One or ten million 64-byte records, all sealed (segments of 10 000), record {@code i}
-     * tagged {@code user-<i % 10000>:<i % 7>}: at ten million an exact tag matches ~143 records
+     * tagged {@code user-<i % 10000>:<i % 7>} (one in 10 000, {@code i % 10000 == 7}, {@code rare-<i>} instead): at ten
+     * million an exact tag matches ~143 records
      * and the prefix {@code user-<n>:} 1 000, spread over every segment (a tenth of that at one
      * million). Each call deletes a tag not deleted
      * before.
@@ -52,6 +53,13 @@ public class RetentionBench {
         int records;
         Engine engine;
         int next;
+        int nextRare;
+
+        /** The next {@code user-<n>} not deleted before ({@code user-7:*} does not exist: its records are rare). */
+        int nextUser() {
+            int n = next++;
+            return n % 10_000 == 7 ? next++ : n;
+        }
 
         @Setup(Level.Trial)
         public void setUp() throws java.io.IOException {
@@ -62,7 +70,7 @@ public class RetentionBench {
             for (int b = 0; b < records / 1000; b++) {
                 WriteBatch w = new WriteBatch(1000, 1000 * EngineBench.PAYLOAD.length);
                 for (int i = b * 1000; i < (b + 1) * 1000; i++) {
-                    w.add(EngineBench.PAYLOAD, "user-" + (i % 10_000) + ":" + (i % 7));
+                    w.add(EngineBench.PAYLOAD, i % 10_000 == 7 ? "rare-" + i : "user-" + (i % 10_000) + ":" + (i % 7));
                 }
                 engine.append("bench", w);
                 if (b % 100 == 99) {
@@ -82,7 +90,7 @@ public class RetentionBench {
     @Warmup(iterations = 5)
     @Measurement(iterations = 30)
     public long deleteByTag(Tagged s) {
-        int n = s.next++;
+        int n = s.nextUser();
         return deleted(s.engine.deleteRecords("bench", new DeleteSelector(0, "user-" + n + ":" + (n % 7), false))
                 .deleted());
     }
@@ -93,8 +101,20 @@ public class RetentionBench {
     @Warmup(iterations = 5)
     @Measurement(iterations = 30)
     public long deleteByPrefix(Tagged s) {
-        int n = 5_000 + s.next++;
+        int n = 5_000 + s.nextUser();
         return deleted(s.engine.deleteRecords("bench", new DeleteSelector(0, "user-" + n + ":", true)).deleted());
+    }
+
+    /** A tag one record carries, whatever the topic's size: what a delete costs beyond its matches. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 30)
+    public long deleteOneRecordByTag(Tagged s) {
+        int n = s.nextRare++;
+        return deleted(s.engine.deleteRecords("bench", new DeleteSelector(0, "rare-" + (n * 10_000 + 7), false))
+                .deleted());
     }
 
     private static long deleted(long n) {
