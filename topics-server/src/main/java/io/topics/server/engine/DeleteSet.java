@@ -36,6 +36,28 @@ final class DeleteSet {
             return pages.length == 0;
         }
 
+        /** Whether any seq in {@code [from, to]} is deleted. */
+        boolean anyIn(long from, long to) {
+            for (int i = 0; i < pages.length; i++) {
+                long first = (base + i) << PAGE_SHIFT;
+                long last = first + (1 << PAGE_SHIFT) - 1;
+                if (pages[i] == null || last < from || first > to) {
+                    continue;
+                }
+                for (long s = Math.max(from, first); s <= Math.min(to, last); s++) {
+                    if ((s & 63) == 0 && Math.min(to, last) - s >= 63) {
+                        if (pages[i][(int) ((s - first) >>> 6)] != 0) {
+                            return true;
+                        }
+                        s += 63; // a whole word at once
+                    } else if (contains(s)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
         /** Whether every seq in {@code [from, to]} is deleted. */
         boolean containsAll(long from, long to) {
             long s = from;

@@ -271,7 +271,23 @@ final class TopicLog {
 
     /** Deletes every live record below {@code bound}; silent, so no floor moves. Applies at once. */
     Removal deleteBelow(long bound) throws IOException {
-        Removal r = removeFromLow(Math.min(bound - 1, head), (seq, ts, size, live, bytes) -> true);
+        long through = Math.min(bound - 1, head);
+        // whole segments with nothing removed yet are counted from their footers, not read
+        long count = 0;
+        long bytes = 0;
+        Segment[] ss = segments;
+        for (int i = segmentIndex(ss, low); i < ss.length; i++) {
+            SegmentInfo s = ss[i].info();
+            if (s.firstSeq() < low || s.lastSeq() > through || deleted.view().anyIn(s.firstSeq(), s.lastSeq())) {
+                break;
+            }
+            count += s.count();
+            bytes += s.payloadBytes();
+            low = s.lastSeq() + 1;
+        }
+        wLive -= count;
+        wBytes -= bytes;
+        Removal r = new Removal(count, bytes, 0, 0).plus(removeFromLow(through, (seq, ts, size, live, b) -> true));
         apply(r);
         return r;
     }

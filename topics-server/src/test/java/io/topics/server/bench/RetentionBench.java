@@ -105,6 +105,17 @@ public class RetentionBench {
         return deleted(s.engine.deleteRecords("bench", new DeleteSelector(0, "user-" + n + ":", true)).deleted());
     }
 
+    /** {@code before_seq} deletes of the next 10 000 records (one sealed segment) each. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 5)
+    @Measurement(iterations = 30)
+    public long deleteBeforeSeq10k(Tagged s) {
+        int n = ++s.next;
+        return deleted(s.engine.deleteRecords("bench", new DeleteSelector(n * 10_000L + 1, null, false)).deleted());
+    }
+
     /** A tag one record carries, whatever the topic's size: what a delete costs beyond its matches. */
     @Benchmark
     @BenchmarkMode(Mode.SingleShotTime)

@@ -766,6 +766,22 @@ class CheckpointsTest {
     }
 
     @Test
+    void aPrefixDeleteOverSealedSegmentsCountsExactlyWithOrWithoutDeletesInThem() throws Exception {
+        Node n = open();
+        n.engine.putTopic("t", DurableEngineTest.durability("disk"));
+        for (int i = 1; i <= 45; i++) {
+            n.engine.append("t", DurableEngineTest.tagged("{\"i\":" + i + "}", i % 4 == 0 && i > 20 ? "a" : null, null, null));
+        }
+        n.checkpoints.runOnce(); // segments 1..10, 11..20, 21..30, 31..40; 41..45 in memory
+        n.engine.deleteRecords("t", new DeleteSelector(0, "a", false)); // 24, 28, 32, 36, 40, 44
+        DeleteResult d = n.engine.deleteRecords("t", new DeleteSelector(43, null, false));
+        assertEquals(20 + 10 - 2 + 10 - 3 + 2, d.deleted()); // two whole segments, two with deletes, 41 and 42
+        assertEquals(new DeleteResult("t", 37, 43, 45, 2, 16), d);
+        assertEquals(2, n.engine.stats(0).recordsLive());
+        assertKillKeepsTheView(n, "t", 0);
+    }
+
+    @Test
     void theTtlSweepExpiresWithoutAnyRead() throws Exception {
         Node n = open();
         n.engine.putTopic("t", retention("disk", 0, 1000));
