@@ -223,8 +223,11 @@ final class TopicLog {
         if ((maxRecords <= 0 || wLive + incoming <= maxRecords) && (maxBytes <= 0 || wBytes + incomingBytes <= maxBytes)) {
             return Removal.NONE;
         }
-        Removal r = removeFromLow(filled, (seq, ts, size, live, bytes) ->
-                (maxRecords > 0 && live + incoming > maxRecords) || (maxBytes > 0 && bytes + incomingBytes > maxBytes));
+        RemoveIf over = (seq, ts, size, live, bytes) ->
+                (maxRecords > 0 && live + incoming > maxRecords) || (maxBytes > 0 && bytes + incomingBytes > maxBytes);
+        // a whole segment goes when its last record would still be over (each record is at least a byte)
+        Removal r = removeFromLow(filled, over, (count, segBytes, live, bytes) ->
+                over.test(0, 0, 0, live - count + 1, bytes - segBytes + 1));
         wCapThrough = Math.max(wCapThrough, r.lastSeq);
         return r;
     }
@@ -242,7 +245,7 @@ final class TopicLog {
         if (lowTs() >= cutoffTs) {
             return Removal.NONE;
         }
-        Removal r = removeFromLow(head, (seq, ts, size, live, bytes) -> ts < cutoffTs);
+        Removal r = removeFromLow(head, (seq, ts, size, live, bytes) -> ts < cutoffTs, null);
         ttlThrough.accumulateAndGet(r.lastSeq, Math::max);
         apply(r);
         return r;
@@ -258,7 +261,7 @@ final class TopicLog {
      * ({@code ttl}) or evicted by a cap. Applies at once.
      */
     Removal removeThrough(long seq, boolean ttl) throws IOException {
-        Removal r = removeFromLow(Math.min(seq, head), (s, ts, size, live, bytes) -> true);
+        Removal r = removeFromLow(Math.min(seq, head), (s, ts, size, live, bytes) -> true, ALL);
         if (ttl) {
             ttlThrough.accumulateAndGet(seq, Math::max);
         } else {
@@ -271,23 +274,7 @@ final class TopicLog {
 
     /** Deletes every live record below {@code bound}; silent, so no floor moves. Applies at once. */
     Removal deleteBelow(long bound) throws IOException {
-        long through = Math.min(bound - 1, head);
-        // whole segments with nothing removed yet are counted from their footers, not read
-        long count = 0;
-        long bytes = 0;
-        Segment[] ss = segments;
-        for (int i = segmentIndex(ss, low); i < ss.length; i++) {
-            SegmentInfo s = ss[i].info();
-            if (s.firstSeq() < low || s.lastSeq() > through || deleted.view().anyIn(s.firstSeq(), s.lastSeq())) {
-                break;
-            }
-            count += s.count();
-            bytes += s.payloadBytes();
-            low = s.lastSeq() + 1;
-        }
-        wLive -= count;
-        wBytes -= bytes;
-        Removal r = new Removal(count, bytes, 0, 0).plus(removeFromLow(through, (seq, ts, size, live, b) -> true));
+        Removal r = removeFromLow(Math.min(bound - 1, head), (seq, ts, size, live, b) -> true, ALL);
         apply(r);
         return r;
     }
@@ -317,7 +304,7 @@ final class TopicLog {
         wBytes -= bytes;
         Removal r = new Removal(count, bytes, 0, 0);
         if (deleted.contains(low)) {
-            r = r.plus(removeFromLow(head, (seq, ts, size, live, b) -> false)); // low moves past the deleted
+            r = r.plus(removeFromLow(head, (seq, ts, size, live, b) -> false, null)); // low moves past the deleted
         }
         apply(r);
         return r;
@@ -366,16 +353,38 @@ final class TopicLog {
         boolean test(long seq, long ts, int size, long live, long bytes);
     }
 
+    /** Whether a whole segment of {@code count} live records and {@code bytes} goes at once. */
+    private interface WholeIf {
+        boolean test(long count, long bytes, long live, long liveBytes);
+    }
+
+    /** Every whole segment within the limit goes. */
+    private static final WholeIf ALL = (count, bytes, live, liveBytes) -> true;
+
     /**
      * Removes live records from the lowest up, at most through {@code limit}, while {@code more}
      * says so; then moves {@code low} to the next live record, past deleted seqs and holes, and
      * drops the chunks wholly below it. Writer side only: readers see it through {@link #apply}
      * or {@link #publish}.
      */
-    private Removal removeFromLow(long limit, RemoveIf more) throws IOException {
+    private Removal removeFromLow(long limit, RemoveIf more, WholeIf whole) throws IOException {
         long[] took = new long[3]; // count, bytes, last seq
         long[] next = {filled + 1, Long.MAX_VALUE}; // the first live record left, and its ts
-        walk(low, filled, (seq, ts, size, tag) -> {
+        long from = low;
+        Segment[] ss = segments;
+        // segments nothing was removed from yet are counted from their footers, not read
+        for (int i = segmentIndex(ss, from); whole != null && i < ss.length; i++) {
+            SegmentInfo s = ss[i].info();
+            if (s.firstSeq() < from || s.lastSeq() > limit || deleted.view().anyIn(s.firstSeq(), s.lastSeq())
+                    || !whole.test(s.count(), s.payloadBytes(), wLive - took[0], wBytes - took[1])) {
+                break;
+            }
+            took[0] += s.count();
+            took[1] += s.payloadBytes();
+            took[2] = s.lastSeq();
+            from = s.lastSeq() + 1;
+        }
+        walk(from, filled, (seq, ts, size, tag) -> {
             if (deleted.contains(seq)) {
                 return true;
             }
