@@ -28,6 +28,7 @@ public final class Segment {
     private final SegmentInfo info;
     private volatile Index index; // read on first use: recovery touches no segment bytes
     private volatile TagSummary summary; // read by the first lookup by tag, not by verify
+    private volatile long lastTs = Long.MIN_VALUE; // read by the first lastTs()
 
     private record Index(long[] firstSeq, long[] offset, int[] length, int[] crc, Tags tags) {
     }
@@ -334,6 +335,21 @@ public final class Segment {
             }
             return i;
         }
+    }
+
+    /** The timestamp of the last record: one block read the first time, kept after that. */
+    public long lastTs() throws IOException {
+        long t = lastTs;
+        if (t == Long.MIN_VALUE) {
+            try (Cursor c = cursor(info.lastSeq() - 1)) {
+                if (!c.next() || c.seq() != info.lastSeq()) {
+                    throw new SegmentCorruptionException(file, "no record at its last seq " + info.lastSeq());
+                }
+                t = c.ts();
+            }
+            lastTs = t;
+        }
+        return t;
     }
 
     /** A cursor on the first record with a seq above {@code afterSeq}. Close it. */

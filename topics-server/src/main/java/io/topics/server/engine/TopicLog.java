@@ -226,8 +226,8 @@ final class TopicLog {
         RemoveIf over = (seq, ts, size, live, bytes) ->
                 (maxRecords > 0 && live + incoming > maxRecords) || (maxBytes > 0 && bytes + incomingBytes > maxBytes);
         // a whole segment goes when its last record would still be over (each record is at least a byte)
-        Removal r = removeFromLow(filled, over, (count, segBytes, live, bytes) ->
-                over.test(0, 0, 0, live - count + 1, bytes - segBytes + 1));
+        Removal r = removeFromLow(filled, over, (seg, live, bytes) ->
+                over.test(0, 0, 0, live - seg.info().count() + 1, bytes - seg.info().payloadBytes() + 1));
         wCapThrough = Math.max(wCapThrough, r.lastSeq);
         return r;
     }
@@ -245,7 +245,8 @@ final class TopicLog {
         if (lowTs() >= cutoffTs) {
             return Removal.NONE;
         }
-        Removal r = removeFromLow(head, (seq, ts, size, live, bytes) -> ts < cutoffTs, null);
+        Removal r = removeFromLow(head, (seq, ts, size, live, bytes) -> ts < cutoffTs,
+                (seg, live, bytes) -> seg.lastTs() < cutoffTs);
         ttlThrough.accumulateAndGet(r.lastSeq, Math::max);
         apply(r);
         return r;
@@ -353,13 +354,13 @@ final class TopicLog {
         boolean test(long seq, long ts, int size, long live, long bytes);
     }
 
-    /** Whether a whole segment of {@code count} live records and {@code bytes} goes at once. */
+    /** Whether a whole segment, every record of it live, goes at once; {@code live} and {@code liveBytes} as for RemoveIf. */
     private interface WholeIf {
-        boolean test(long count, long bytes, long live, long liveBytes);
+        boolean test(Segment s, long live, long liveBytes) throws IOException;
     }
 
     /** Every whole segment within the limit goes. */
-    private static final WholeIf ALL = (count, bytes, live, liveBytes) -> true;
+    private static final WholeIf ALL = (s, live, liveBytes) -> true;
 
     /**
      * Removes live records from the lowest up, at most through {@code limit}, while {@code more}
@@ -376,7 +377,7 @@ final class TopicLog {
         for (int i = segmentIndex(ss, from); whole != null && i < ss.length; i++) {
             SegmentInfo s = ss[i].info();
             if (s.firstSeq() < from || s.lastSeq() > limit || deleted.view().anyIn(s.firstSeq(), s.lastSeq())
-                    || !whole.test(s.count(), s.payloadBytes(), wLive - took[0], wBytes - took[1])) {
+                    || !whole.test(ss[i], wLive - took[0], wBytes - took[1])) {
                 break;
             }
             took[0] += s.count();

@@ -781,26 +781,33 @@ class CheckpointsTest {
         assertKillKeepsTheView(n, "t", 0);
     }
 
-    /** Caps tightened over sealed segments (some evicted whole, from their footers) read as on a log all in memory. */
+    /** Caps and TTL tightened over sealed segments (some removed whole) read as on a log all in memory. */
     @ParameterizedTest
-    @ValueSource(strings = {"records", "bytes"})
-    void capsOverSealedSegmentsEvictExactlyAsInMemory(String cap) throws Exception {
+    @ValueSource(strings = {"records", "bytes", "ttl"})
+    void retentionOverSealedSegmentsRemovesExactlyAsInMemory(String rule) throws Exception {
         Node n = open();
         Engine memory = new Engine(clock, EngineLimits.DEFAULTS, EngineTest.CLASSES);
-        for (Engine e : List.of(n.engine, memory)) {
+        List<Engine> both = List.of(n.engine, memory);
+        for (Engine e : both) {
             e.putTopic("t", DurableEngineTest.durability("disk"));
-            for (int i = 1; i <= 45; i++) {
+        }
+        for (int i = 1; i <= 45; i++) {
+            for (Engine e : both) {
                 e.append("t", DurableEngineTest.tagged("{\"i\":\"" + "x".repeat(i % 9) + "\"}", i == 12 ? "gone" : null,
                         null, null));
             }
+            clock.advance(10);
         }
         n.checkpoints.runOnce(); // 1..40 in four segments; one record deleted in the second
-        for (Engine e : List.of(n.engine, memory)) {
+        for (Engine e : both) {
             e.deleteRecords("t", new DeleteSelector(0, "gone", false));
-            e.putTopic("t", cap.equals("records") ? retention("disk", 7, 0)
-                    : new ConfigPatch(null, null, null, 100L, null, null, null, null, null, null, null, null, null,
-                            null, null, null, null));
-            write(e, "t", 1, 3); // and a write that evicts on top
+            e.putTopic("t", switch (rule) {
+                case "records" -> retention("disk", 7, 0);
+                case "ttl" -> retention("disk", 0, 95); // the last 9 records are younger
+                default -> new ConfigPatch(null, null, null, 100L, null, null, null, null, null, null, null, null, null,
+                        null, null, null, null);
+            });
+            write(e, "t", 1, 3); // and a write on top
         }
         assertEquals(retentionView(memory, "t"), retentionView(n.engine, "t"));
         assertKillKeepsTheView(n, "t", 0);
