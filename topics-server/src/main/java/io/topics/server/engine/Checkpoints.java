@@ -400,6 +400,11 @@ public final class Checkpoints implements AutoCloseable {
     }
 
     private void snapshot() throws IOException {
+        if (engine.replayingTopics() > 0) {
+            // a memory topic's deletes and configs are not applied yet: a snapshot stamped above
+            // their frames would make the next start skip them; the WAL keeps everything meanwhile
+            return;
+        }
         Engine.Captured c = engine.capture();
         snapshots.write(c.lsn(), c.state().encode());
         snapshotsWritten.incrementAndGet();

@@ -254,6 +254,8 @@ public final class Engine {
                 long lowAfter = t.log.low();
                 if (payload != null) {
                     t.loggedThrough = last;
+                } else {
+                    t.unloggedThrough = last;
                 }
                 long bytes = batch.payloadBytes();
                 int count = batch.size();
@@ -466,10 +468,7 @@ public final class Engine {
             // what is there first: the one step that may read segments, and it changes nothing if it fails
             long lowBefore = t.log.low();
             TopicLog.Removal evicted = t.log.evict(c.capRecords(), c.capBytes(), batch.size(), batch.payloadBytes());
-            if (!logged && evicted.count() > 0 && lowBefore <= t.loggedThrough) {
-                // an unlogged write evicts logged records: replay would bring them back
-                commit(journal.capFloor(t.id, evicted.lastSeq(), ts));
-            }
+            journalCapFloor(t, evicted, lowBefore, ts, !logged);
             TopicLog.Counted live = t.log.fill(batch, ts, lsn);
             // a batch larger than a cap: its own first records, in memory
             evicted = evicted.plus(t.log.evict(c.capRecords(), c.capBytes(), 0, 0));
@@ -482,6 +481,17 @@ public final class Engine {
 
     /** What a fill counted as live, and what it evicted: both reach readers with the batch's publish. */
     private record Filled(TopicLog.Counted live, TopicLog.Removal evicted) {
+    }
+
+    /**
+     * Journals a cap eviction that replay could not decide again: replay counts only logged
+     * records, so while unlogged records were live (or an unlogged write evicts logged ones) it
+     * would evict less. Caller holds the topic lock.
+     */
+    private void journalCapFloor(Topic t, TopicLog.Removal evicted, long lowBefore, long ts, boolean unloggedWrite) {
+        if (evicted.count() > 0 && lowBefore <= t.loggedThrough && (unloggedWrite || t.unloggedThrough >= lowBefore)) {
+            commit(journal.capFloor(t.id, evicted.lastSeq(), ts));
+        }
     }
 
     /** Journals the TTL floor when it moved since the last one journaled. Caller holds the topic lock. */
@@ -498,7 +508,11 @@ public final class Engine {
         t.config(next);
         try {
             if (next.discard() == TopicConfig.Discard.OLD) {
+                long lowBefore = t.log.low();
                 TopicLog.Removal r = t.log.evict(next.capRecords(), next.capBytes(), 0, 0);
+                if (replaying == null && !t.pending) {
+                    journalCapFloor(t, r, lowBefore, now, false);
+                }
                 t.log.evicted(r);
                 released(r);
                 count(t, evictedRecords, r);
@@ -520,13 +534,18 @@ public final class Engine {
         }
         t.lock.lock();
         try {
-            if (!t.retired() && !t.pending) {
-                // expiry applies to readers at once: no batch may be in flight with an eviction of its own
-                awaitPublished(t, t.log.filled(), "in-flight writes");
-                expireLocked(t, now);
+            if (t.retired() || t.pending || journal.refusing()) {
+                return; // a failed journal: no state changes, reads go on as they are
             }
+            if (t.log.evictionInFlight()) {
+                // expiry reaches readers at once; a batch's eviction only with its commit, which comes first
+                awaitPublished(t, t.log.filled(), "in-flight writes");
+            }
+            expireLocked(t, now);
         } catch (IOException e) {
             throw segmentUnreadable(t, e);
+        } catch (TopicsException e) {
+            // the in-flight commit failed: the journal refuses from now on, and reads are unaffected
         } finally {
             t.lock.unlock();
         }
@@ -621,6 +640,7 @@ public final class Engine {
             t.lock.lock();
             try {
                 refuseIfPending(t);
+                awaitPublished(t, t.log.filled(), "in-flight writes"); // their bytes are counted, then taken off
                 long count = t.log.count();
                 if (ifEmpty && count > 0) {
                     throw new TopicsException(ErrorCode.TOPIC_NOT_EMPTY,
@@ -905,6 +925,8 @@ public final class Engine {
                 if (t.retired()) {
                     continue; // deleted after lsn: its delete frame is replayed
                 }
+                // a batch in flight may have evicted: its eviction belongs in no snapshot before it commits
+                awaitPublished(t, t.log.filled(), "in-flight writes");
                 List<SegmentInfo> segs = new ArrayList<>();
                 for (Segment seg : t.log.segments()) {
                     segs.add(seg.info());

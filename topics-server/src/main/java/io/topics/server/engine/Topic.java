@@ -14,6 +14,8 @@ import io.topics.api.TopicsException;
  */
 final class Topic {
     static final long NEVER = Long.MIN_VALUE;
+    /** A read that raced an eviction is tried again this often before it answers anyway. */
+    private static final int MAX_READ_ATTEMPTS = 3;
     private static final long PRIORITY_HALF_LIFE_MS = 30_000;
     private static final long PRIORITY_IDLE_CUTOFF_MS = 300_000;
 
@@ -41,6 +43,8 @@ final class Topic {
     volatile boolean pending;
     /** The first lsn the deferred replay applies to this topic. */
     volatile long pendingFrom;
+    /** The highest seq written while the topic's class logged no records (0: none this run). Under lock. */
+    long unloggedThrough;
     /** The highest TTL floor journaled: a delete journals a newer one first. Guarded by lock. */
     long journaledTtl;
     /** The config at {@link #pendingFrom}: the deferred replay's caps start from it, not from the final one. */
@@ -120,29 +124,39 @@ final class Topic {
      * are crossed silently.
      */
     DiffResult read(DiffQuery q, JsonOut out) {
-        TopicLog.Watermarks w = log.watermarks();
-        long head = w.head();
-        long from = q.fromSeq();
-        Tombstone tombstone = null;
-        long floor = w.floor();
-        if (from > head) {
-            // a cursor from the future: the topic was deleted and recreated under the reader
-            tombstone = new Tombstone(1, head, "recreated", head, floor, head);
-            from = 0;
-        } else if (from + 1 < floor) {
-            tombstone = new Tombstone(from + 1, floor - 1, log.evictReason(from + 1), floor - 1 - from, floor, head);
-        }
-        from = Math.min(head, Math.max(from, Math.max(floor, w.earliest()) - 1));
         Set<String> hidden = config.dedupeNode() ? q.nodes() : Set.of();
-        TopicLog.ReadResult r;
-        try {
-            r = log.read(from, head, q, hidden, out);
-        } catch (java.io.IOException e) {
-            if (retired) {
-                throw TopicsException.topicNotFound(name); // deleted under the reader, files and all
+        int mark = out.size();
+        for (int attempt = 1; ; attempt++) {
+            TopicLog.Watermarks w = log.watermarks();
+            long head = w.head();
+            long from = q.fromSeq();
+            Tombstone tombstone = null;
+            long floor = w.floor();
+            if (from > head) {
+                // a cursor from the future: the topic was deleted and recreated under the reader
+                tombstone = new Tombstone(1, head, "recreated", head, floor, head);
+                from = 0;
+            } else if (from + 1 < floor) {
+                tombstone = new Tombstone(from + 1, floor - 1, log.evictReason(from + 1), floor - 1 - from, floor, head);
             }
-            throw Engine.segmentUnreadable(this, e);
+            from = Math.min(head, Math.max(from, w.earliest() - 1));
+            TopicLog.ReadResult r;
+            try {
+                r = log.read(from, head, q, hidden, out);
+            } catch (java.io.IOException e) {
+                if (retired) {
+                    throw TopicsException.topicNotFound(name); // deleted under the reader, files and all
+                }
+                throw Engine.segmentUnreadable(this, e);
+            }
+            if (attempt < MAX_READ_ATTEMPTS && log.evictFloor() > Math.max(floor, from + 1)) {
+                // records this read wanted were evicted meanwhile, and their memory may be gone
+                // from under it: read again against the new floor, which reports them
+                out.truncate(mark);
+                continue;
+            }
+            return new DiffResult(name, r.records(), r.lastExamined(), head, w.earliest(), tombstone, r.scanned());
         }
-        return new DiffResult(name, r.records(), r.lastExamined(), head, w.earliest(), tombstone, r.scanned());
     }
+
 }

@@ -97,7 +97,13 @@ final class TopicLog {
         long floor = evictFloor();
         long n = liveCount.get();
         long h = head;
-        return new Watermarks(h, n == 0 ? h + 1 : Math.min(e, h + 1), floor);
+        floor = Math.min(floor, h + 1); // a batch's eviction of its own records shows with the batch
+        return new Watermarks(h, Math.max(floor, n == 0 ? h + 1 : Math.min(e, h + 1)), floor);
+    }
+
+    /** Whether a batch filled but not yet published evicted records readers still see. Caller holds the topic lock. */
+    boolean evictionInFlight() {
+        return low > earliest.get() && filled > head;
     }
 
     /** One above the highest seq lost to a cap or TTL: the tombstone floor (spec §7.1). */
@@ -371,34 +377,44 @@ final class TopicLog {
     private Removal removeFromLow(long limit, RemoveIf more, WholeIf whole) throws IOException {
         long[] took = new long[3]; // count, bytes, last seq
         long[] next = {filled + 1, Long.MAX_VALUE}; // the first live record left, and its ts
-        long from = low;
-        Segment[] ss = segments;
-        // segments nothing was removed from yet are counted from their footers, not read
-        for (int i = segmentIndex(ss, from); whole != null && i < ss.length; i++) {
-            SegmentInfo s = ss[i].info();
-            if (s.firstSeq() < from || s.lastSeq() > limit || deleted.view().anyIn(s.firstSeq(), s.lastSeq())
-                    || !whole.test(ss[i], wLive - took[0], wBytes - took[1])) {
-                break;
-            }
-            took[0] += s.count();
-            took[1] += s.payloadBytes();
-            took[2] = s.lastSeq();
-            from = s.lastSeq() + 1;
-        }
-        walk(from, filled, (seq, ts, size, tag) -> {
+        boolean[] stopped = {false};
+        Visit visit = (seq, ts, size, tag) -> {
             if (deleted.contains(seq)) {
                 return true;
             }
             if (seq > limit || !more.test(seq, ts, size, wLive - took[0], wBytes - took[1])) {
                 next[0] = seq;
                 next[1] = ts;
+                stopped[0] = true;
                 return false;
             }
             took[0]++;
             took[1] += size;
             took[2] = seq;
             return true;
-        });
+        };
+        long from = low;
+        Segment[] ss = segments;
+        for (int i = segmentIndex(ss, from); i < ss.length && !stopped[0]; i++) {
+            SegmentInfo s = ss[i].info();
+            if (s.lastSeq() < from) {
+                continue;
+            }
+            if (whole != null && s.firstSeq() >= from && s.lastSeq() <= limit
+                    && !deleted.view().anyIn(s.firstSeq(), s.lastSeq())
+                    && whole.test(ss[i], wLive - took[0], wBytes - took[1])) {
+                // nothing was removed from this segment yet: counted from its footer, not read
+                took[0] += s.count();
+                took[1] += s.payloadBytes();
+                took[2] = s.lastSeq();
+            } else {
+                walk(from, Math.min(s.lastSeq(), filled), visit);
+            }
+            from = s.lastSeq() + 1;
+        }
+        if (!stopped[0]) {
+            walk(from, filled, visit);
+        }
         wLive -= took[0];
         wBytes -= took[1];
         low = Math.max(low, next[0]);
@@ -438,7 +454,7 @@ final class TopicLog {
     private void apply(Removal r) {
         liveCount.addAndGet(-r.count);
         liveBytes.addAndGet(-r.bytes);
-        earliest.accumulateAndGet(low, Math::max);
+        earliest.accumulateAndGet(Math.min(low, head + 1), Math::max);
     }
 
     /** The timestamp of the first live record, {@code Long.MAX_VALUE} when none. Caller holds the topic lock. */

@@ -814,6 +814,54 @@ class CheckpointsTest {
     }
 
     @Test
+    void noSnapshotIsWrittenWhileAMemoryTopicIsStillReplaying() throws Exception {
+        Node n = open();
+        n.engine.putTopic("m", retention("memory", 4, 0));
+        for (int i = 0; i < 8; i++) {
+            n.engine.append("m", DurableEngineTest.tagged("{\"i\":" + i + "}", i == 6 ? "x" : null, null, null));
+        }
+        n.engine.deleteRecords("m", new DeleteSelector(0, "x", false));
+        String before = retentionView(n.engine, "m");
+        n.kill();
+        Node replaying = open(); // the memory topic waits for the deferred replay
+        long snapshots = files("snapshots").size();
+        write(replaying.engine, "other", 1, 1); // the log moves: a round would snapshot
+        replaying.checkpoints.runOnce();
+        assertEquals(snapshots, files("snapshots").size(), "no snapshot may claim the topic's delete frame");
+        replaying.kill();
+        Node last = open();
+        last.recovery.deferred().run();
+        assertEquals(before, retentionView(last.engine, "m"));
+    }
+
+    @Test
+    void evictionsWhileUnloggedRecordsAreLiveSurviveAKill() throws Exception {
+        Node n = openWith("t", "disk", 10, 1);
+        n.engine.putTopic("t", DurableEngineTest.durability("ephemeral"));
+        write(n.engine, "t", 5, 1); // 11..15, never logged
+        n.engine.putTopic("t", retention("ephemeral", 5, 0)); // evicts logged 1..10: replay counts only those
+        String first = retentionView(n.engine, "t");
+        assertTrue(first.contains("gapTo=10, reason=cap"), first);
+        n.kill();
+        Node again = open();
+        assertTrue(retentionView(again.engine, "t").contains("0: Tombstone[gapFrom=1, gapTo=10, reason=cap"));
+
+        Node m = node;
+        m.engine.putTopic("u", retention("disk", 10, 0));
+        write(m.engine, "u", 10, 1);
+        m.engine.putTopic("u", retention("ephemeral", 10, 0));
+        write(m.engine, "u", 5, 1); // evicts logged 1..5 (an unlogged write: a cap floor frame)
+        m.engine.putTopic("u", retention("disk", 10, 0));
+        write(m.engine, "u", 3, 1); // evicts logged 6..8 while unlogged 11..15 are live
+        String view = retentionView(m.engine, "u");
+        assertTrue(view.contains("0: Tombstone[gapFrom=1, gapTo=8, reason=cap"), view);
+        m.kill();
+        String after = retentionView(open().engine, "u");
+        assertTrue(after.contains("0: Tombstone[gapFrom=1, gapTo=8, reason=cap"), after);
+        assertFalse(after.contains("\"$seq\":6,"), after);
+    }
+
+    @Test
     void theTtlSweepExpiresWithoutAnyRead() throws Exception {
         Node n = open();
         n.engine.putTopic("t", retention("disk", 0, 1000));
