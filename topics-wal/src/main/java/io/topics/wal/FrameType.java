@@ -22,7 +22,11 @@ public enum FrameType {
     /** A topic's records up to {@code seq} expired by TTL, whatever its TTL becomes later. */
     TTL_FLOOR(8),
     /** A topic's records up to {@code seq} were evicted by a cap while its class logged no records. */
-    CAP_FLOOR(9);
+    CAP_FLOOR(9),
+    /** Seqs up to {@code seq} may be handed out to writes a crash can lose (memory, disk). */
+    RESERVE_TAIL(10),
+    /** A crash lost a topic's tail: the seqs from the payload's up to {@code seq} are gone for good. */
+    LOST_RANGE(11);
 
     private final byte code;
 

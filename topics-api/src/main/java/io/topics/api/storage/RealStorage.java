@@ -56,6 +56,15 @@ public final class RealStorage implements Storage {
     }
 
     @Override
+    public String bootId() throws IOException {
+        Path linux = Path.of("/proc/sys/kernel/random/boot_id");
+        // elsewhere: an id per process, which makes every start look like one after a power loss
+        return Files.exists(linux) ? Files.readString(linux).strip() : PROCESS_BOOT;
+    }
+
+    private static final String PROCESS_BOOT = java.util.UUID.randomUUID().toString();
+
+    @Override
     public void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

@@ -32,4 +32,11 @@ public interface Storage {
 
     /** Makes creates, renames and deletes in {@code dir} durable. */
     void forceDirectory(Path dir) throws IOException;
+
+    /**
+     * An id of the machine's current boot: it changes whenever the machine restarts, so a
+     * process that finds the id it wrote knows the OS kept every byte it had written (the
+     * process was killed), and one that does not must assume a power loss.
+     */
+    String bootId() throws IOException;
 }

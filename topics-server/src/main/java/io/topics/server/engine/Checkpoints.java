@@ -111,7 +111,7 @@ public final class Checkpoints implements AutoCloseable {
     }
 
     /**
-     * Recovery, last step (after the WAL replay and {@link Engine#recovered()}): removes segment
+     * Recovery, last step (after the WAL replay and {@link Engine#recovered}): removes segment
      * files and directories no live topic refers to (seals a crash interrupted, topics deleted
      * before their files went) and checks every segment kept. A damaged segment is reported
      * here and fails the reads that reach it; it is never dropped quietly. Returns the problems.
@@ -292,6 +292,7 @@ public final class Checkpoints implements AutoCloseable {
      * final checkpoint of a clean shutdown.
      */
     public synchronized void checkpointAll() throws IOException {
+        engine.settleTails(); // a clean stop lost nothing: the next start continues right after each head
         for (Topic t : engine.topics()) {
             if (sealable(t)) {
                 seal(t);

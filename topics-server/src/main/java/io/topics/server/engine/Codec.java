@@ -19,6 +19,7 @@ import io.topics.api.TopicConfig.TopicType;
  *            hasPriority:u8 priority:i32 autoPriority:u8 autoCreate:u8 window:i64 dedupeNode:u8
  *            lease:i64 jitter:i64 maxDeliveries:i64 deadLetter:str leasesDurable:u8
  * delete  := bound:i64 kind:u8(0 below bound, 1 tag equal, 2 tag prefix) tag:str
+ * lost    := from:i64   (the range's last seq is the frame's seq)
  * </pre>
  */
 public final class Codec {
@@ -144,6 +145,16 @@ public final class Codec {
         out.putLong(bound).put((byte) (sel.tag() == null ? 0 : sel.tagPrefix() ? 2 : 1));
         putString(out, tag);
         return out.flip();
+    }
+
+    /** A lost range's payload: its first seq. */
+    public static ByteBuffer lostRange(long from) {
+        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, from);
+    }
+
+    /** The first seq of a lost range payload. */
+    public static long lostFrom(ByteBuffer in) {
+        return in.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(in.position());
     }
 
     /** The bound of a delete payload. */

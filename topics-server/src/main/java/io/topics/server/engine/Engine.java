@@ -40,6 +40,12 @@ import io.topics.wal.FrameType;
 public final class Engine {
     /** Seqs an unlogged (ephemeral) topic reserves per forced reservation frame. */
     static final long RESERVE_BLOCK = 100_000;
+    /**
+     * Seqs a topic whose writes a crash can lose ({@code memory}, {@code disk}) reserves per
+     * forced frame: after an unclean stop it continues above them, so a small block keeps the
+     * tombstone for what may be lost close to what was handed out.
+     */
+    static final long TAIL_BLOCK = 10_000;
     private static final long DRAIN_TIMEOUT_MS = 10_000;
     private static final long RETRY_AFTER_MS = 50;
 
@@ -66,13 +72,17 @@ public final class Engine {
     /** Recovery from a snapshot: frames below replayFrom are covered, and so are non-append frames below snapshotLsn. */
     private long replayFrom = Long.MIN_VALUE;
     private long snapshotLsn = Long.MIN_VALUE;
-    /** Gaps replay found in logged topics, until {@link #recovered()} hands them over. */
+    /** Gaps replay found in logged topics, until {@link #recovered} hands them over. */
     private final List<String> replayProblems = new ArrayList<>();
     /** Recovery sets best-effort topics' records aside (marking them pending) when asked. */
     private boolean deferBestEffort;
     /** Topics waiting for the deferred replay, by id; and what that replay found missing. */
     private final Map<Long, Topic> pendingById = new ConcurrentHashMap<>();
     private final List<String> deferredProblems = new ArrayList<>();
+    /** Whether this start is in the same machine boot as the last run (see {@link BootMark}). */
+    private boolean sameBoot;
+    /** Topics recovery gave a lost tail, until {@link #journalLostTails} journals them. */
+    private final List<long[]> lostTails = new ArrayList<>(); // {topic id, first lost seq, last lost seq}
     /** The loaded snapshot's lsn, for the deferred replay: it holds the non-append frames below it. */
     private long deferredSnapshotLsn = Long.MIN_VALUE;
     /** Seals and snapshots; null for an engine that keeps everything in memory. */
@@ -237,6 +247,12 @@ public final class Engine {
                     long upTo = last + RESERVE_BLOCK;
                     commit(journal.reserveHead(t.id, upTo, now));
                     t.reserved = upTo;
+                }
+                if (cls.logsRecords() && cls.ackPoint() != AckPoint.FORCED && last > t.tailReserved) {
+                    // acked before it is durable: a crash may take these seqs, which must then stay unused
+                    long upTo = last + TAIL_BLOCK;
+                    commit(journal.reserveTail(t.id, upTo, now));
+                    t.tailReserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
                 if (payload != null && !journal.hasRoom(t.id, payload.remaining())) {
@@ -728,6 +744,16 @@ public final class Engine {
                     t.reserved = Math.max(t.reserved, f.seq());
                 }
             }
+            case RESERVE_TAIL -> {
+                if (t != null) {
+                    t.tailReserved = Math.max(t.tailReserved, f.seq());
+                }
+            }
+            case LOST_RANGE -> {
+                if (t != null && !t.pending) {
+                    t.log.loseRange(Codec.lostFrom(f.payload()), f.seq());
+                }
+            }
             case APPEND -> {
                 if (t == null) {
                     return;
@@ -817,6 +843,7 @@ public final class Engine {
                 case APPEND -> applyAppend(t, f, deferredProblems);
                 case DELETE -> applyDelete(t, Codec.deleteBound(f.payload()), Codec.deleteSelector(f.payload()));
                 case TTL_FLOOR, CAP_FLOOR -> removeThrough(t, f);
+                case LOST_RANGE -> t.log.loseRange(Codec.lostFrom(f.payload()), f.seq());
                 case TOPIC_CONFIG -> configure(t, Codec.config(f.payload()), f.ts());
                 default -> {
                 }
@@ -831,6 +858,10 @@ public final class Engine {
         for (Topic t : pendingById.values()) {
             t.lock.lock();
             try {
+                long lostFrom = loseTailIfCrashed(t);
+                if (lostFrom > 0) {
+                    commit(journal.lostRange(t.id, lostFrom, t.log.head(), clock.millis()));
+                }
                 t.log.skipTo(continueAt(t));
                 t.pending = false;
                 t.signal.fire();
@@ -845,6 +876,51 @@ public final class Engine {
     }
 
     /**
+     * After an unclean stop, the seqs a topic reserved for writes a crash can lose may hold such
+     * writes, acknowledged and gone: a {@code memory} topic's whenever the process died, a
+     * {@code disk} topic's only when the machine restarted too (a power loss; a killed process
+     * left every written byte with the OS). Those seqs become a lost tail, reported as a
+     * tombstone and never handed out again. Returns the first lost seq, 0 when none. Recovery only.
+     */
+    private long loseTailIfCrashed(Topic t) {
+        DurabilityClassProvider cls = classOf(t.config());
+        boolean mayHaveLost = cls.logsRecords() && (cls.ackPoint() == AckPoint.ENQUEUED
+                || (cls.ackPoint() == AckPoint.WRITTEN && !sameBoot));
+        long from = t.log.head() + 1;
+        if (!mayHaveLost || t.tailReserved < from) {
+            return 0;
+        }
+        t.log.loseRange(from, t.tailReserved);
+        return from;
+    }
+
+    /** Journals the lost tails recovery found, once the journal is open: a later recovery finds them there. */
+    public void journalLostTails() {
+        for (long[] l : lostTails) {
+            commit(journal.lostRange(l[0], l[1], l[2], clock.millis()));
+        }
+        lostTails.clear();
+    }
+
+    /**
+     * A clean stop, before its final snapshot: nothing in flight was lost, so no reserved seq
+     * stands for a lost write. The next start continues right after the head.
+     */
+    void settleTails() {
+        for (Topic t : topics.values()) {
+            t.lock.lock();
+            try {
+                if (!t.pending && !t.retired()) {
+                    awaitPublished(t, t.log.filled(), "in-flight writes");
+                    t.tailReserved = Math.min(t.tailReserved, t.log.head());
+                }
+            } finally {
+                t.lock.unlock();
+            }
+        }
+    }
+
+    /**
      * Where a recovered topic's next seq goes: above every seq it handed out that recovery knows
      * of, the reserved ones and those the snapshot counts as gone (whose frames may be gone too).
      */
@@ -856,11 +932,16 @@ public final class Engine {
      * Ends recovery: unlogged topics continue above their reserved seqs. Returns what the
      * replay found missing, one line each (empty when the log was whole).
      */
-    public List<String> recovered() {
+    public List<String> recovered(boolean sameBoot) {
+        this.sameBoot = sameBoot;
         for (Topic t : topics.values()) {
             if (t.pending) {
                 pendingById.put(t.id, t); // waits for replayDeferred: its seqs are not known yet
                 continue;
+            }
+            long lostFrom = loseTailIfCrashed(t);
+            if (lostFrom > 0) {
+                lostTails.add(new long[] {t.id, lostFrom, t.log.head()});
             }
             t.log.skipTo(continueAt(t));
         }
@@ -887,6 +968,7 @@ public final class Engine {
             Topic t = new Topic(s.name(), s.id(), s.config());
             t.log.restore(segments.apply(s), s.sealedThrough(), s.retained());
             t.journaledTtl = s.retained().ttlThrough();
+            t.tailReserved = s.tailReserved();
             t.reserved = s.reserved();
             t.loggedThrough = s.sealedThrough();
             if (s.lastWriteTs() != Topic.NEVER) {
@@ -936,7 +1018,7 @@ public final class Engine {
                     replay = Math.min(replay, t.pendingFrom); // its records are still only in the WAL
                 }
                 states.add(new EngineSnapshot.TopicState(t.id, t.name, t.config(), t.log.sealedThrough(),
-                        t.reserved, t.lastWriteTs(), segs, t.log.retained()));
+                        t.reserved, t.lastWriteTs(), segs, t.log.retained(), t.tailReserved));
             } finally {
                 t.lock.unlock();
             }

@@ -14,10 +14,11 @@ import io.topics.segments.SegmentInfo;
  * {@code sealedThrough} are not in it: they are replayed from the WAL, from {@code replayFrom}.
  *
  * <pre>
- * snapshot := version:u8(2) replayFrom:i64 lastTopicId:i64 topics:u32 topic*
+ * snapshot := version:u8(3) replayFrom:i64 lastTopicId:i64 topics:u32 topic*
  * topic    := id:i64 createLen:u32 create sealedThrough:i64 reserved:i64 lastWriteTs:i64
  *             segments:u32 { firstSeq:i64 lastSeq:i64 count:i64 payloadBytes:i64 fileBytes:i64 }*
- *             live:i64 liveBytes:i64 low:i64 capThrough:i64 ttlThrough:i64 deletes
+ *             live:i64 liveBytes:i64 low:i64 capThrough:i64 ttlThrough:i64 tailReserved:i64
+ *             holes:u32 { lo:i64 hi:i64 }* deletes
  * </pre>
  * ({@code create} is the {@link Codec#create} format: the name and the config; {@code live}
  * and {@code liveBytes} count the live records up to {@code sealedThrough}, {@code low} is the
@@ -27,11 +28,11 @@ import io.topics.segments.SegmentInfo;
  * @param lastTopicId the highest topic id ever handed out
  */
 record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics) {
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3;
 
     /** One topic instance in a snapshot. */
     record TopicState(long id, String name, TopicConfig config, long sealedThrough, long reserved, long lastWriteTs,
-                      List<SegmentInfo> segments, TopicLog.Retained retained) {
+                      List<SegmentInfo> segments, TopicLog.Retained retained, long tailReserved) {
     }
 
     ByteBuffer encode() {
@@ -40,7 +41,7 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
         for (TopicState t : topics) {
             ByteBuffer c = Codec.create(t.name, t.config);
             creates.add(c);
-            size += 8 + 4 + c.remaining() + 24 + 4 + 40L * t.segments.size() + 40 + t.retained.deletes().remaining();
+            size += 8 + 4 + c.remaining() + 24 + 4 + 40L * t.segments.size() + 52 + 8L * t.retained.holes().length + t.retained.deletes().remaining();
         }
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
         out.put(VERSION).putLong(replayFrom).putLong(lastTopicId).putInt(topics.size());
@@ -55,7 +56,11 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
             }
             TopicLog.Retained r = t.retained;
             out.putLong(r.live()).putLong(r.bytes()).putLong(r.low()).putLong(r.capThrough()).putLong(r.ttlThrough())
-                    .put(r.deletes().duplicate());
+                    .putLong(t.tailReserved).putInt(r.holes().length / 2);
+            for (long h : r.holes()) {
+                out.putLong(h);
+            }
+            out.put(r.deletes().duplicate());
         }
         return out.flip();
     }
@@ -95,12 +100,21 @@ record EngineSnapshot(long replayFrom, long lastTopicId, List<TopicState> topics
                 long low = p.getLong();
                 long capThrough = p.getLong();
                 long ttlThrough = p.getLong();
+                long tailReserved = p.getLong();
+                int holeCount = p.getInt();
+                if (holeCount < 0 || holeCount > p.remaining() / 16) {
+                    throw new IllegalArgumentException("bad hole count " + holeCount);
+                }
+                long[] holes = new long[holeCount * 2];
+                for (int h = 0; h < holes.length; h++) {
+                    holes[h] = p.getLong();
+                }
                 int at = p.position();
                 DeleteSet.decode(p); // moves past it, and checks it
                 ByteBuffer deletes = p.slice(at, p.position() - at).order(ByteOrder.LITTLE_ENDIAN);
                 topics.add(new TopicState(id, Codec.createName(c), Codec.createConfig(c), sealedThrough, reserved,
                         lastWriteTs, segments, new TopicLog.Retained(live, liveBytes, low, capThrough, ttlThrough,
-                        deletes)));
+                        holes, deletes), tailReserved));
             }
             return new EngineSnapshot(replayFrom, lastTopicId, topics);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {

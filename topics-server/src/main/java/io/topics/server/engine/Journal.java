@@ -27,6 +27,12 @@ public interface Journal {
     /** The topic's records up to {@code seq} expired by TTL; always forced. */
     CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts);
 
+    /** Seqs up to {@code upTo} may be handed out to writes a crash can lose; always forced. */
+    CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts);
+
+    /** A crash lost the topic's seqs {@code from..to}; always forced. */
+    CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts);
+
     /** The topic's records up to {@code seq} were evicted by a cap; always forced. */
     CompletableFuture<Void> capFloor(long topicId, long seq, long ts);
 
@@ -79,6 +85,16 @@ public interface Journal {
 
         @Override
         public CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts) {
+            return DONE;
+        }
+
+        @Override
+        public CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts) {
+            return DONE;
+        }
+
+        @Override
+        public CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts) {
             return DONE;
         }
 

@@ -60,6 +60,7 @@ public final class Recovery {
                              WalOptions options, InstantSource clock, DoubleConsumer progress) throws IOException {
         Path walDir = dataDir.resolve("wal");
         List<String> problems = new ArrayList<>();
+        boolean sameBoot = BootMark.sameBoot(fs, dataDir);
         Checkpoints.Restored snap = checkpoints.restore();
         snap.problems().forEach(p -> problems.add("damaged snapshot: " + p));
         engine.deferBestEffortReplay();
@@ -73,11 +74,13 @@ public final class Recovery {
                     + checkpoints.replayFrom()) + "; refusing to start rather than serve a shorter log"
                     + (snap.problems().isEmpty() ? "" : " (" + String.join("; ", snap.problems()) + ")"));
         }
-        engine.recovered().forEach(p -> problems.add("missing log: " + p));
+        engine.recovered(sameBoot).forEach(p -> problems.add("missing log: " + p));
         r.truncated().forEach(cut -> problems.add("WAL torn tail cut: " + cut));
         checkpoints.recovered().forEach(p -> problems.add("damaged segment: " + p));
         Wal wal = Wal.start(fs, walDir, options, Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);
         journal.attach(wal);
+        engine.journalLostTails();
+        BootMark.write(fs, dataDir);
         long from = engine.deferredFrom();
         Deferred deferred = from == Long.MAX_VALUE ? List::of : () -> {
             // the files replay read: the running WAL writes only new ones, and checkpoints keep these

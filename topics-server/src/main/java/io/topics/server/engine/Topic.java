@@ -37,6 +37,11 @@ final class Topic {
     private IdempotencyWindow idempotency; // guarded by lock, created on first keyed write
     /** Seqs up to here were reserved in the journal (unlogged classes); guarded by lock. */
     long reserved;
+    /**
+     * Seqs up to here may have been handed out to writes a crash can lose (memory, disk): a
+     * recovery that cannot rule the loss out continues above it, with a tombstone. Under lock.
+     */
+    long tailReserved;
     /** The highest seq written through the journal: checkpoints seal up to here. Written under lock. */
     volatile long loggedThrough;
     /** Recovery set this best-effort topic's records aside: it answers 503 until they are replayed. */
@@ -121,7 +126,8 @@ final class Topic {
     /**
      * One non-blocking read (spec §6.2, §7.2, §7.3): a cursor below the evict floor gets one
      * tombstone for exactly the seqs lost, then the records from the floor on; deleted seqs
-     * are crossed silently.
+     * are crossed silently. A crash's lost range is a tombstone too, for the reader that reaches
+     * it: a read stops before it, and the next one reports it.
      */
     DiffResult read(DiffQuery q, JsonOut out) {
         Set<String> hidden = config.dedupeNode() ? q.nodes() : Set.of();
@@ -140,9 +146,24 @@ final class Topic {
                 tombstone = new Tombstone(from + 1, floor - 1, log.evictReason(from + 1), floor - 1 - from, floor, head);
             }
             from = Math.min(head, Math.max(from, w.earliest() - 1));
+            long readTo = head;
+            long[] hole = log.holeAfter(from);
+            if (hole != null && hole[0] <= head) {
+                if (hole[0] <= from + 1) {
+                    // the next seq was lost in a crash: one tombstone for the hole, joined to the floor's gap
+                    long gapFrom = tombstone == null ? from + 1 : tombstone.gapFrom();
+                    tombstone = new Tombstone(gapFrom, hole[1], tombstone == null ? "crash" : "mixed",
+                            hole[1] - gapFrom + 1, hole[1] + 1, head);
+                    from = Math.min(head, Math.max(hole[1], w.earliest() - 1));
+                    hole = log.holeAfter(from);
+                }
+                if (hole != null && hole[0] <= head) {
+                    readTo = hole[0] - 1; // stop before it: the next read gets its tombstone
+                }
+            }
             TopicLog.ReadResult r;
             try {
-                r = log.read(from, head, q, hidden, out);
+                r = log.read(from, readTo, q, hidden, out);
             } catch (java.io.IOException e) {
                 if (retired) {
                     throw TopicsException.topicNotFound(name); // deleted under the reader, files and all

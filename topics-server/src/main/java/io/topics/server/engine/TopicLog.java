@@ -52,6 +52,11 @@ final class TopicLog {
     private final AtomicLong earliest = new AtomicLong(1);
     private final AtomicLong capThrough = new AtomicLong();
     private final AtomicLong ttlThrough = new AtomicLong();
+    /**
+     * Seq ranges a crash lost ({@code lo0, hi0, lo1, hi1, ...}, ascending): each unclean stop adds
+     * at most one, and a reader crossing one gets a tombstone for it. Replaced, never changed.
+     */
+    private volatile long[] holes = new long[0];
     private DeleteSet deleted = new DeleteSet(); // replaced only by restore, before any reader
 
     // The writer's view (under the topic lock), which runs ahead of readers by the batches
@@ -109,6 +114,17 @@ final class TopicLog {
     /** One above the highest seq lost to a cap or TTL: the tombstone floor (spec §7.1). */
     long evictFloor() {
         return Math.max(capThrough.get(), ttlThrough.get()) + 1;
+    }
+
+    /** The first hole (see {@link #holes}) that ends above {@code seq}: {lo, hi}, or null. */
+    long[] holeAfter(long seq) {
+        long[] hs = holes;
+        for (int i = 0; i < hs.length; i += 2) {
+            if (hs[i + 1] > seq) {
+                return new long[] {hs[i], hs[i + 1]};
+            }
+        }
+        return null;
     }
 
     /** Why the seqs from {@code gapFrom} up to the evict floor are gone (best-effort, spec §7.2). */
@@ -496,6 +512,21 @@ final class TopicLog {
         head = upTo; // every slot up to here was filled before this volatile write
     }
 
+    /**
+     * A crash lost the seqs from {@code lo} up to {@code hi}: the log continues above them, and
+     * a reader crossing them gets a tombstone (recovery, or its replay, before any reader).
+     */
+    void loseRange(long lo, long hi) {
+        long[] hs = holes;
+        if (hi >= lo && (hs.length == 0 || hs[hs.length - 1] < lo)) {
+            long[] more = Arrays.copyOf(hs, hs.length + 2);
+            more[hs.length] = lo;
+            more[hs.length + 1] = hi;
+            holes = more;
+        }
+        skipTo(hi + 1);
+    }
+
     /** Where {@code low} stands now (writer side): what a publish of the last fill hands readers. */
     long low() {
         return low;
@@ -626,7 +657,8 @@ final class TopicLog {
     }
 
     /** What a snapshot keeps of this log's retention, beside its segments ({@code deletes}: {@link DeleteSet#encode}). */
-    record Retained(long live, long bytes, long low, long capThrough, long ttlThrough, ByteBuffer deletes) {
+    record Retained(long live, long bytes, long low, long capThrough, long ttlThrough, long[] holes,
+                    ByteBuffer deletes) {
     }
 
     /**
@@ -647,7 +679,7 @@ final class TopicLog {
         }
         long live = low > sealedThrough ? 0 : wLive - hot[0];
         long bytes = low > sealedThrough ? 0 : wBytes - hot[1];
-        return new Retained(live, bytes, low, wCapThrough, ttlThrough.get(), deleted.encoded());
+        return new Retained(live, bytes, low, wCapThrough, ttlThrough.get(), holes, deleted.encoded());
     }
 
     /**
@@ -669,6 +701,7 @@ final class TopicLog {
         wCapThrough = r.capThrough;
         capThrough.set(r.capThrough);
         ttlThrough.set(r.ttlThrough);
+        holes = r.holes.clone();
         lowTs = UNKNOWN_TS;
         deleted = DeleteSet.decode(r.deletes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
     }

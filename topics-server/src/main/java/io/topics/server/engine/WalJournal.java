@@ -54,6 +54,16 @@ public final class WalJournal implements Journal {
     }
 
     @Override
+    public CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts) {
+        return frame(FrameType.RESERVE_TAIL, topicId, upTo, ts, EMPTY, AckPoint.FORCED);
+    }
+
+    @Override
+    public CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts) {
+        return frame(FrameType.LOST_RANGE, topicId, to, ts, Codec.lostRange(from), AckPoint.FORCED);
+    }
+
+    @Override
     public CompletableFuture<Void> capFloor(long topicId, long seq, long ts) {
         return frame(FrameType.CAP_FLOOR, topicId, seq, ts, EMPTY, AckPoint.FORCED);
     }

@@ -42,7 +42,7 @@ class DurableEngineTest {
         WalJournal journal = new WalJournal();
         Engine engine = new Engine(clock, EngineLimits.DEFAULTS, CLASSES, journal);
         WalReplay.Result r = WalReplay.replay(RealStorage.INSTANCE, dir, engine::replay);
-        assertEquals(List.of(), engine.recovered(), "the log is whole");
+        assertEquals(List.of(), engine.recovered(true), "the log is whole");
         wal = Wal.start(RealStorage.INSTANCE, dir, new WalOptions(shards, 1 << 20, false, 1000), r.nextLsn(), clock);
         journal.attach(wal);
         return engine;
@@ -95,10 +95,11 @@ class DurableEngineTest {
         for (String cls : new String[] {"memory", "disk", "fsync"}) {
             assertEquals(before.get(cls), read(again, cls), cls);
             TopicInfo info = again.state(cls, false);
-            assertEquals(4, info.headSeq());
+            // memory: acked at enqueue, so a stop without the final checkpoint may have lost the tail
+            assertEquals(cls.equals("memory") ? 1 + Engine.TAIL_BLOCK : 4, info.headSeq());
             assertEquals(4, info.count());
             assertEquals(cls, info.config().durability());
-            assertEquals(5, again.append(cls, EngineTest.batch("5")).firstSeq(), "the next write gets head + 1");
+            assertEquals(info.headSeq() + 1, again.append(cls, EngineTest.batch("5")).firstSeq(), "the next write gets head + 1");
         }
         assertTrue(before.get("disk").contains("\"$node\":\"web-1\",\"$tag\":\"t-1\",\"data\":{\"n\":1},\"meta\":{\"m\":true}"),
                 before.get("disk"));
@@ -182,13 +183,13 @@ class DurableEngineTest {
         wal = null;
         Engine first = new Engine(clock, EngineLimits.DEFAULTS, CLASSES, Journal.NONE);
         WalReplay.replay(RealStorage.INSTANCE, dir, first::replay);
-        first.recovered();
+        first.recovered(true);
         Engine second = new Engine(clock, EngineLimits.DEFAULTS, CLASSES, Journal.NONE);
         WalReplay.replay(RealStorage.INSTANCE, dir, second::replay);
-        second.recovered();
+        second.recovered(true);
         // replaying into an engine that already holds the frames changes nothing either
         WalReplay.replay(RealStorage.INSTANCE, dir, second::replay);
-        second.recovered();
+        second.recovered(true);
         assertEquals(first.topicCount(), second.topicCount());
         for (String t : new String[] {"t0", "t1", "t2", "t4"}) {
             assertEquals(read(first, t), read(second, t), t);

@@ -308,6 +308,53 @@ class EngineFaultTest {
         }
     }
 
+    /**
+     * Seqs handed to writes a crash may have lost are never handed out again, and a reader
+     * crossing them gets a tombstone: a {@code memory} topic's after any unclean stop, a
+     * {@code disk} topic's only after a power loss (a kill leaves every written byte), an
+     * {@code fsync} topic's never; and after a clean stop nobody's.
+     */
+    @Test
+    void seqsACrashMayHaveLostAreATombstoneAndNeverUsedAgain() throws Exception {
+        try (EngineRig rig = new EngineRig(new FakeStorage(EngineRig.DATA), POLICY)) {
+            rig.open();
+            for (String cls : new String[] {"memory", "disk", "fsync"}) {
+                rig.engine.putTopic(cls, DurableEngineTest.durability(cls));
+                CheckpointsTest.write(rig.engine, cls, 5, 1);
+            }
+            rig.kill();
+            rig.open();
+            rig.recovery.deferred().run();
+            long tail = 1 + Engine.TAIL_BLOCK; // reserved by the first write
+            CheckpointsTest.assertLostTail(rig.engine, "memory", 5);
+            assertEquals(tail + 1, rig.engine.append("memory", EngineTest.batch("1")).firstSeq());
+            assertEquals(6, rig.engine.append("disk", EngineTest.batch("1")).firstSeq(), "a kill loses no disk write");
+            assertEquals(6, rig.engine.append("fsync", EngineTest.batch("1")).firstSeq());
+
+            rig.powerLoss(0, TearMode.NONE);
+            rig.open();
+            rig.recovery.deferred().run();
+            long diskHead = rig.engine.state("disk", false).headSeq();
+            assertEquals(tail, diskHead, "a power loss may have taken acked disk writes: their seqs are gone");
+            DiffResult r = rig.engine.diff("disk", DiffQuery.from(5), new JsonOut());
+            assertTrue(r.tombstone() != null && r.tombstone().reason().equals("crash") && r.tombstone().gapTo() == tail,
+                    String.valueOf(r.tombstone()));
+            assertEquals(7, rig.engine.append("fsync", EngineTest.batch("1")).firstSeq(), "fsync loses nothing");
+
+            String disk = rig.view("disk");
+            rig.kill();
+            rig.open();
+            rig.recovery.deferred().run();
+            assertEquals(disk, rig.view("disk"), "the lost range is journaled: a later start reports it the same");
+
+            rig.shutdown(); // a clean stop: nothing in flight was lost
+            rig.open();
+            rig.recovery.deferred().run();
+            long memoryHead = rig.engine.state("memory", false).headSeq();
+            assertEquals(memoryHead + 1, rig.engine.append("memory", EngineTest.batch("1")).firstSeq());
+        }
+    }
+
     /** A fault inside a checkpoint loses nothing: the round fails, the WAL still holds everything, a later round succeeds. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = StorageOp.class, names = {"OPEN", "WRITE", "FORCE", "RENAME", "FORCE_DIRECTORY", "DELETE",

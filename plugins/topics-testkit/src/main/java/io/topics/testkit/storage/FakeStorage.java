@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * directories is not supported.
  */
 public final class FakeStorage implements Storage {
+    private int boots;
     private static final int SECTOR = 512;
     private static final int MAX_FILE_SIZE = Integer.MAX_VALUE - 16;
 
@@ -219,6 +220,7 @@ public final class FakeStorage implements Storage {
         current = new HashMap<>(survivors);
         durable = new HashMap<>(survivors);
         generation++;
+        boots++;
         return note;
     }
 
@@ -228,6 +230,12 @@ public final class FakeStorage implements Storage {
      */
     public synchronized void killProcess() {
         generation++;
+    }
+
+    /** Changes with every {@link #crash} (a power loss restarts the machine), not with a kill. */
+    @Override
+    public synchronized String bootId() {
+        return "fake-boot-" + boots;
     }
 
     /** A deep copy of the whole disk, durable and pending, to {@link #restore} later. */

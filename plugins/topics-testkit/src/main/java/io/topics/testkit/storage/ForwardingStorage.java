@@ -61,4 +61,9 @@ public abstract class ForwardingStorage implements Storage {
     public void forceDirectory(Path dir) throws IOException {
         delegate.forceDirectory(dir);
     }
+
+    @Override
+    public String bootId() throws IOException {
+        return delegate.bootId();
+    }
 }
