@@ -26,7 +26,9 @@ public enum FrameType {
     /** Seqs up to {@code seq} may be handed out to writes a crash can lose (memory, disk). */
     RESERVE_TAIL(10),
     /** A crash lost a topic's tail: the seqs from the payload's up to {@code seq} are gone for good. */
-    LOST_RANGE(11);
+    LOST_RANGE(11),
+    /** A clean stop: a topic's seqs after {@code seq} were never handed out to a lost write. */
+    TAIL_SETTLED(12);
 
     private final byte code;
 

@@ -248,12 +248,6 @@ public final class Engine {
                     commit(journal.reserveHead(t.id, upTo, now));
                     t.reserved = upTo;
                 }
-                if (cls.logsRecords() && cls.ackPoint() != AckPoint.FORCED && last > t.tailReserved) {
-                    // acked before it is durable: a crash may take these seqs, which must then stay unused
-                    long upTo = last + TAIL_BLOCK;
-                    commit(journal.reserveTail(t.id, upTo, now));
-                    t.tailReserved = upTo;
-                }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
                 if (payload != null && !journal.hasRoom(t.id, payload.remaining())) {
                     if (batch.disableBackpressure() && System.nanoTime() < roomDeadline) {
@@ -263,6 +257,9 @@ public final class Engine {
                     throttled.increment();
                     throw new TopicsException(ErrorCode.THROTTLED, "the write-ahead log is behind; retry shortly",
                             Map.of("limit", "wal_queue", "retry_after_ms", RETRY_AFTER_MS));
+                }
+                if (cls.logsRecords() && cls.ackPoint() != AckPoint.FORCED) {
+                    reserveTail(t, last, now);
                 }
                 // the lsn is read before the frame is queued: a lower bound
                 Filled filled = fill(t, batch, now, journal.nextLsn(), payload != null);
@@ -749,6 +746,11 @@ public final class Engine {
                     t.tailReserved = Math.max(t.tailReserved, f.seq());
                 }
             }
+            case TAIL_SETTLED -> {
+                if (t != null) {
+                    t.tailReserved = f.seq();
+                }
+            }
             case LOST_RANGE -> {
                 if (t != null && !t.pending) {
                     t.log.loseRange(Codec.lostFrom(f.payload()), f.seq());
@@ -778,7 +780,8 @@ public final class Engine {
         if (f.seq() > t.log.filled()) {
             // a jump within the reserved seqs is what an unlogged class handed out before a
             // switch to a logged one; any other jump is log that is missing, and is said
-            long expected = Math.max(Math.max(t.log.filled(), t.reserved), t.log.low() - 1) + 1;
+            long expected = Math.max(Math.max(Math.max(t.log.filled(), t.reserved), t.log.low() - 1),
+                    Math.min(t.log.lastHoleEnd(), f.seq() - 1)) + 1;
             if (f.seq() > expected) {
                 problems.add("topic \"" + t.name + "\": seqs " + expected + ".." + (f.seq() - 1)
                         + " are missing from the WAL");
@@ -886,7 +889,7 @@ public final class Engine {
         DurabilityClassProvider cls = classOf(t.config());
         boolean mayHaveLost = cls.logsRecords() && (cls.ackPoint() == AckPoint.ENQUEUED
                 || (cls.ackPoint() == AckPoint.WRITTEN && !sameBoot));
-        long from = t.log.head() + 1;
+        long from = Math.max(t.log.head(), t.log.lastHoleEnd()) + 1;
         if (!mayHaveLost || t.tailReserved < from) {
             return 0;
         }
@@ -910,9 +913,11 @@ public final class Engine {
         for (Topic t : topics.values()) {
             t.lock.lock();
             try {
-                if (!t.pending && !t.retired()) {
+                if (!t.pending && !t.retired() && t.tailReserved > t.log.head()) {
                     awaitPublished(t, t.log.filled(), "in-flight writes");
-                    t.tailReserved = Math.min(t.tailReserved, t.log.head());
+                    settleTail(t);
+                    // journaled too: the final snapshot may not come (a failed seal, a replay still running)
+                    commit(journal.tailSettled(t.id, t.tailReserved, clock.millis()));
                 }
             } finally {
                 t.lock.unlock();
@@ -925,7 +930,38 @@ public final class Engine {
      * of, the reserved ones and those the snapshot counts as gone (whose frames may be gone too).
      */
     private static long continueAt(Topic t) {
-        return Math.max(Math.max(t.reserved, t.log.head()), t.log.low() - 1) + 1;
+        return Math.max(Math.max(Math.max(t.reserved, t.log.head()), t.log.low() - 1), t.log.lastHoleEnd()) + 1;
+    }
+
+    /**
+     * Makes sure the seqs up to {@code last} are covered by a durable tail reservation before
+     * they are handed out, and asks for the next block once half of this one is used, so a
+     * write seldom waits for a reservation's force. Caller holds the topic lock.
+     */
+    private void reserveTail(Topic t, long last, long now) {
+        if (last > t.tailReserved && t.tailRequested != null) {
+            commit(t.tailRequested); // the next block was asked for: usually forced long ago
+            t.tailReserved = t.tailRequestedUpTo;
+            t.tailRequested = null;
+        }
+        if (last > t.tailReserved) {
+            long upTo = last + TAIL_BLOCK;
+            commit(journal.reserveTail(t.id, upTo, now));
+            t.tailReserved = upTo;
+        }
+        if (t.tailRequested == null && last > t.tailReserved - TAIL_BLOCK / 2) {
+            t.tailRequestedUpTo = t.tailReserved + TAIL_BLOCK;
+            t.tailRequested = journal.reserveTail(t.id, t.tailRequestedUpTo, now);
+        }
+    }
+
+    /** No reserved seq stands for a lost write any more: the next start continues after the head. */
+    private static void settleTail(Topic t) {
+        if (t.tailRequested != null) {
+            t.tailRequested.exceptionally(e -> null).join(); // a later frame must not raise it again
+            t.tailRequested = null;
+        }
+        t.tailReserved = t.log.head();
     }
 
     /**

@@ -30,6 +30,9 @@ public interface Journal {
     /** Seqs up to {@code upTo} may be handed out to writes a crash can lose; always forced. */
     CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts);
 
+    /** A clean stop: no seq after {@code head} stands for a lost write; always forced. */
+    CompletableFuture<Void> tailSettled(long topicId, long head, long ts);
+
     /** A crash lost the topic's seqs {@code from..to}; always forced. */
     CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts);
 
@@ -90,6 +93,11 @@ public interface Journal {
 
         @Override
         public CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts) {
+            return DONE;
+        }
+
+        @Override
+        public CompletableFuture<Void> tailSettled(long topicId, long head, long ts) {
             return DONE;
         }
 

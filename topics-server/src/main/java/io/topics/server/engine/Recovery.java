@@ -80,12 +80,18 @@ public final class Recovery {
         Wal wal = Wal.start(fs, walDir, options, Math.max(r.nextLsn(), snap.snapshotLsn() + 1), clock);
         journal.attach(wal);
         engine.journalLostTails();
-        BootMark.write(fs, dataDir);
         long from = engine.deferredFrom();
+        if (from == Long.MAX_VALUE) {
+            BootMark.write(fs, dataDir);
+        }
+        // with topics still to decide, the old mark stays until they are: a kill meanwhile must
+        // not let the next start think this boot's power loss never happened
         Deferred deferred = from == Long.MAX_VALUE ? List::of : () -> {
             // the files replay read: the running WAL writes only new ones, and checkpoints keep these
             WalReplay.reread(fs, r, from, boundedBy(checkpoints, engine::replayDeferred));
-            return engine.deferredDone();
+            List<String> missing = engine.deferredDone();
+            BootMark.write(fs, dataDir);
+            return missing;
         };
         return new Result(wal, snap.snapshotLsn(), r.frames(), problems, deferred);
     }

@@ -42,6 +42,9 @@ final class Topic {
      * recovery that cannot rule the loss out continues above it, with a tombstone. Under lock.
      */
     long tailReserved;
+    /** The next tail block, asked for but maybe not yet forced, and where it ends. Under lock. */
+    java.util.concurrent.CompletableFuture<Void> tailRequested;
+    long tailRequestedUpTo;
     /** The highest seq written through the journal: checkpoints seal up to here. Written under lock. */
     volatile long loggedThrough;
     /** Recovery set this best-effort topic's records aside: it answers 503 until they are replayed. */
@@ -135,32 +138,32 @@ final class Topic {
         for (int attempt = 1; ; attempt++) {
             TopicLog.Watermarks w = log.watermarks();
             long head = w.head();
-            long from = q.fromSeq();
+            long cursor = q.fromSeq();
             Tombstone tombstone = null;
             long floor = w.floor();
-            if (from > head) {
+            if (cursor > head) {
                 // a cursor from the future: the topic was deleted and recreated under the reader
                 tombstone = new Tombstone(1, head, "recreated", head, floor, head);
-                from = 0;
-            } else if (from + 1 < floor) {
-                tombstone = new Tombstone(from + 1, floor - 1, log.evictReason(from + 1), floor - 1 - from, floor, head);
+                cursor = 0;
+            } else if (cursor + 1 < floor) {
+                tombstone = new Tombstone(cursor + 1, floor - 1, log.evictReason(cursor + 1), floor - 1 - cursor, floor,
+                        head);
             }
-            from = Math.min(head, Math.max(from, w.earliest() - 1));
-            long readTo = head;
-            long[] hole = log.holeAfter(from);
-            if (hole != null && hole[0] <= head) {
-                if (hole[0] <= from + 1) {
-                    // the next seq was lost in a crash: one tombstone for the hole, joined to the floor's gap
-                    long gapFrom = tombstone == null ? from + 1 : tombstone.gapFrom();
-                    tombstone = new Tombstone(gapFrom, hole[1], tombstone == null ? "crash" : "mixed",
-                            hole[1] - gapFrom + 1, hole[1] + 1, head);
-                    from = Math.min(head, Math.max(hole[1], w.earliest() - 1));
-                    hole = log.holeAfter(from);
-                }
-                if (hole != null && hole[0] <= head) {
-                    readTo = hole[0] - 1; // stop before it: the next read gets its tombstone
-                }
+            long from = Math.min(head, Math.max(cursor, w.earliest() - 1));
+            // every hole a crash left between the cursor and where the read resumes joins the tombstone
+            long[] hole = log.holeAfter(cursor);
+            while (hole != null && hole[0] <= head && hole[0] <= from + 1) {
+                long gapFrom = tombstone == null ? cursor + 1 : tombstone.gapFrom();
+                long gapTo = tombstone == null ? hole[1] : Math.max(hole[1], tombstone.gapTo());
+                String reason = tombstone == null || tombstone.reason().equals("crash") ? "crash"
+                        : tombstone.reason().equals("recreated") ? "recreated" : "mixed";
+                tombstone = new Tombstone(gapFrom, gapTo, reason, gapTo - gapFrom + 1,
+                        Math.max(gapTo + 1, tombstone == null ? 0 : tombstone.earliestSeq()), head);
+                from = Math.min(head, Math.max(from, hole[1]));
+                hole = log.holeAfter(hole[1]);
             }
+            // a hole further on: stop before it, and the next read reports it
+            long readTo = hole != null && hole[0] <= head ? hole[0] - 1 : head;
             TopicLog.ReadResult r;
             try {
                 r = log.read(from, readTo, q, hidden, out);

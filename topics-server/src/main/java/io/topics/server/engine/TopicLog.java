@@ -116,6 +116,12 @@ final class TopicLog {
         return Math.max(capThrough.get(), ttlThrough.get()) + 1;
     }
 
+    /** The last seq of the newest hole, 0 when none. */
+    long lastHoleEnd() {
+        long[] hs = holes;
+        return hs.length == 0 ? 0 : hs[hs.length - 1];
+    }
+
     /** The first hole (see {@link #holes}) that ends above {@code seq}: {lo, hi}, or null. */
     long[] holeAfter(long seq) {
         long[] hs = holes;
@@ -518,7 +524,8 @@ final class TopicLog {
      */
     void loseRange(long lo, long hi) {
         long[] hs = holes;
-        if (hi >= lo && (hs.length == 0 || hs[hs.length - 1] < lo)) {
+        lo = Math.max(lo, lastHoleEnd() + 1); // a range already lost is reported by its own hole
+        if (hi >= lo) {
             long[] more = Arrays.copyOf(hs, hs.length + 2);
             more[hs.length] = lo;
             more[hs.length + 1] = hi;

@@ -59,6 +59,11 @@ public final class WalJournal implements Journal {
     }
 
     @Override
+    public CompletableFuture<Void> tailSettled(long topicId, long head, long ts) {
+        return frame(FrameType.TAIL_SETTLED, topicId, head, ts, EMPTY, AckPoint.FORCED);
+    }
+
+    @Override
     public CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts) {
         return frame(FrameType.LOST_RANGE, topicId, to, ts, Codec.lostRange(from), AckPoint.FORCED);
     }

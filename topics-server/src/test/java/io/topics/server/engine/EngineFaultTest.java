@@ -355,6 +355,49 @@ class EngineFaultTest {
         }
     }
 
+    /** Lost ranges outlive snapshots and later crashes, and every reader below one is told. */
+    @Test
+    void lostRangesOutliveSnapshotsAndFurtherCrashesAndNoReaderCrossesOneSilently() throws Exception {
+        try (EngineRig rig = new EngineRig(new FakeStorage(EngineRig.DATA), POLICY)) {
+            rig.open();
+            rig.engine.putTopic("d", DurableEngineTest.durability("disk"));
+            CheckpointsTest.write(rig.engine, "d", 5, 1);
+            rig.checkpoints.runOnce(); // 1..5 forced into a segment
+            rig.powerLoss(0, TearMode.NONE);
+            rig.open();
+            long tail = 1 + Engine.TAIL_BLOCK;
+            assertEquals(tail, rig.engine.state("d", false).headSeq());
+            rig.checkpoints.runOnce(); // a snapshot that stands above the lost range's frame
+            rig.kill();
+            rig.open();
+            assertEquals(tail, rig.engine.state("d", false).headSeq(), "the head never falls back below a lost range");
+            CheckpointsTest.assertLostTail(rig.engine, "d", 5);
+            rig.engine.deleteRecords("d", new DeleteSelector(4, null, false));
+            Tombstone below = rig.engine.diff("d", DiffQuery.from(2), new JsonOut()).tombstone();
+            assertEquals(new Tombstone(3, tail, "crash", tail - 2, tail + 1, tail), below,
+                    "deleted seqs next to a hole join its tombstone");
+            assertEquals(tail + 1, rig.engine.append("d", EngineTest.batch("1")).firstSeq());
+
+            rig.powerLoss(0, TearMode.NONE); // takes the write after the first hole too
+            rig.open();
+            long head = rig.engine.state("d", false).headSeq();
+            assertTrue(head > tail + 1, "a second lost range: " + head);
+            DiffResult r = rig.engine.diff("d", DiffQuery.from(tail), new JsonOut());
+            assertEquals(new Tombstone(tail + 1, head, "crash", head - tail, head + 1, head), r.tombstone());
+            assertEquals(new Tombstone(6, head, "crash", head - 5, head + 1, head),
+                    rig.engine.diff("d", DiffQuery.from(5), new JsonOut()).tombstone(), "both holes, one tombstone");
+
+            rig.engine.putTopic("m", DurableEngineTest.durability("memory"));
+            CheckpointsTest.write(rig.engine, "m", 3, 1);
+            rig.kill();
+            rig.open(); // m waits for its deferred replay; a clean stop meanwhile writes no snapshot
+            rig.shutdown();
+            rig.open();
+            rig.recovery.deferred().run();
+            assertEquals(head, rig.engine.state("d", false).headSeq(), "a clean stop invents no lost range");
+        }
+    }
+
     /** A fault inside a checkpoint loses nothing: the round fails, the WAL still holds everything, a later round succeeds. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = StorageOp.class, names = {"OPEN", "WRITE", "FORCE", "RENAME", "FORCE_DIRECTORY", "DELETE",
