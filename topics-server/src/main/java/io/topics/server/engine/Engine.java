@@ -913,7 +913,7 @@ public final class Engine {
         for (Topic t : topics.values()) {
             t.lock.lock();
             try {
-                if (!t.pending && !t.retired() && t.tailReserved > t.log.head()) {
+                if (!t.pending && !t.retired() && (t.tailReserved > t.log.head() || t.tailRequested != null)) {
                     awaitPublished(t, t.log.filled(), "in-flight writes");
                     settleTail(t);
                     // journaled too: the final snapshot may not come (a failed seal, a replay still running)

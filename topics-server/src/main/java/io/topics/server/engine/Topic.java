@@ -153,12 +153,13 @@ final class Topic {
             // every hole a crash left between the cursor and where the read resumes joins the tombstone
             long[] hole = log.holeAfter(cursor);
             while (hole != null && hole[0] <= head && hole[0] <= from + 1) {
-                long gapFrom = tombstone == null ? cursor + 1 : tombstone.gapFrom();
-                long gapTo = tombstone == null ? hole[1] : Math.max(hole[1], tombstone.gapTo());
-                String reason = tombstone == null || tombstone.reason().equals("crash") ? "crash"
-                        : tombstone.reason().equals("recreated") ? "recreated" : "mixed";
-                tombstone = new Tombstone(gapFrom, gapTo, reason, gapTo - gapFrom + 1,
-                        Math.max(gapTo + 1, tombstone == null ? 0 : tombstone.earliestSeq()), head);
+                if (tombstone == null || !tombstone.reason().equals("recreated")) { // that one covers up to the head
+                    long gapFrom = tombstone == null ? cursor + 1 : tombstone.gapFrom();
+                    long gapTo = tombstone == null ? hole[1] : Math.max(hole[1], tombstone.gapTo());
+                    String reason = tombstone == null || tombstone.reason().equals("crash") ? "crash" : "mixed";
+                    tombstone = new Tombstone(gapFrom, gapTo, reason, gapTo - gapFrom + 1,
+                            Math.max(gapTo + 1, tombstone == null ? 0 : tombstone.earliestSeq()), head);
+                }
                 from = Math.min(head, Math.max(from, hole[1]));
                 hole = log.holeAfter(hole[1]);
             }

@@ -347,10 +347,19 @@ class EngineFaultTest {
             rig.recovery.deferred().run();
             assertEquals(disk, rig.view("disk"), "the lost range is journaled: a later start reports it the same");
 
+            // fill the memory topic's block to its very end: the next block is asked for already
+            long memoryHead = rig.engine.state("memory", false).headSeq();
+            long reservedEnd = tail + 1 + Engine.TAIL_BLOCK; // its second block, from its first write after the kill
+            while (memoryHead < reservedEnd) {
+                int n = (int) Math.min(1000, reservedEnd - memoryHead);
+                String[] data = new String[n];
+                java.util.Arrays.fill(data, "1");
+                memoryHead = rig.engine.append("memory", EngineTest.batch(data)).lastSeq();
+            }
             rig.shutdown(); // a clean stop: nothing in flight was lost
             rig.open();
             rig.recovery.deferred().run();
-            long memoryHead = rig.engine.state("memory", false).headSeq();
+            assertEquals(memoryHead, rig.engine.state("memory", false).headSeq(), "a clean stop invents no lost tail");
             assertEquals(memoryHead + 1, rig.engine.append("memory", EngineTest.batch("1")).firstSeq());
         }
     }
@@ -386,15 +395,25 @@ class EngineFaultTest {
             assertEquals(new Tombstone(tail + 1, head, "crash", head - tail, head + 1, head), r.tombstone());
             assertEquals(new Tombstone(6, head, "crash", head - 5, head + 1, head),
                     rig.engine.diff("d", DiffQuery.from(5), new JsonOut()).tombstone(), "both holes, one tombstone");
+            assertEquals(new Tombstone(1, head, "recreated", head, 1, head),
+                    rig.engine.diff("d", DiffQuery.from(99_999), new JsonOut()).tombstone(), "holes stay inside it");
 
             rig.engine.putTopic("m", DurableEngineTest.durability("memory"));
             CheckpointsTest.write(rig.engine, "m", 3, 1);
             rig.kill();
             rig.open(); // m waits for its deferred replay; a clean stop meanwhile writes no snapshot
+            rig.engine.putTopic("m2", DurableEngineTest.durability("memory"));
+            long m2 = rig.engine.append("m2", EngineTest.batch("1")).lastSeq(); // reserves up to 1 + TAIL_BLOCK
+            while (m2 < 1 + Engine.TAIL_BLOCK) { // to the very end of its block: the next one is asked for
+                String[] data = new String[(int) Math.min(1000, 1 + Engine.TAIL_BLOCK - m2)];
+                java.util.Arrays.fill(data, "1");
+                m2 = rig.engine.append("m2", EngineTest.batch(data)).lastSeq();
+            }
             rig.shutdown();
             rig.open();
             rig.recovery.deferred().run();
             assertEquals(head, rig.engine.state("d", false).headSeq(), "a clean stop invents no lost range");
+            assertEquals(m2, rig.engine.state("m2", false).headSeq(), "nor for a block asked for ahead");
         }
     }
 
