@@ -23,4 +23,5 @@ module io.topics.server {
     exports io.topics.server;
     exports io.topics.server.engine;
     exports io.topics.server.wiring;
+    exports io.topics.server.watch;
 }

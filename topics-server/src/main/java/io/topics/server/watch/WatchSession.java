@@ -1,0 +1,92 @@
+package io.topics.server.watch;
+
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One watch session (spec §11.1): what it watches and how, and where each topic's cursor
+ * stands. The cursors are the server-side truth a reconnect resumes from (§11.4); a stream
+ * moves them as it delivers. Thread-safe.
+ */
+public final class WatchSession {
+    private final String wid;
+    private final String owner;
+    private final WatchOptions options;
+    private final SortedMap<String, Long> cursors;
+    private int streams; // open streams; the newest one owns the session
+    private long generation;
+    private long idleSince;
+
+    WatchSession(String wid, String owner, WatchOptions options, Map<String, Long> start, long now) {
+        this.wid = wid;
+        this.owner = owner;
+        this.options = options;
+        this.cursors = new TreeMap<>(start);
+        this.idleSince = now;
+    }
+
+    public String wid() {
+        return wid;
+    }
+
+    /** Who created it: a stream must present the same key (spec §11.3); null with auth off. */
+    public String owner() {
+        return owner;
+    }
+
+    public WatchOptions options() {
+        return options;
+    }
+
+    /** The cursors now, keys sorted. */
+    public synchronized SortedMap<String, Long> cursors() {
+        return new TreeMap<>(cursors);
+    }
+
+    /**
+     * Where a new stream starts (spec §11.4): the session's cursors, each rewound to what
+     * {@code lastEventId} says when that is lower. It never advances one; unknown topics and a
+     * malformed id are ignored.
+     */
+    public synchronized SortedMap<String, Long> resume(String lastEventId) {
+        for (Map.Entry<String, Long> e : WatchCursor.decode(lastEventId).entrySet()) {
+            cursors.computeIfPresent(e.getKey(), (t, stored) -> Math.min(stored, e.getValue()));
+        }
+        return new TreeMap<>(cursors);
+    }
+
+    /** A stream delivered {@code topic} up to {@code seq}. Cursors only move forward here. */
+    public synchronized void delivered(String topic, long seq) {
+        cursors.computeIfPresent(topic, (t, stored) -> Math.max(stored, seq));
+    }
+
+    /** A watched topic was deleted: it leaves the session. Returns whether any topic is left. */
+    public synchronized boolean forget(String topic) {
+        cursors.remove(topic);
+        return !cursors.isEmpty();
+    }
+
+    /** A stream opens: it takes the session over. Returns its generation: older streams must end. */
+    synchronized long opened() {
+        streams++;
+        return ++generation;
+    }
+
+    /** Whether the stream of {@code gen} still owns the session. */
+    public synchronized boolean owns(long gen) {
+        return generation == gen;
+    }
+
+    synchronized void closed(long now) {
+        streams--;
+        if (streams == 0) {
+            idleSince = now;
+        }
+    }
+
+    /** Whether nobody streams it and it has been idle for {@code ttlMs}. */
+    synchronized boolean expired(long now, long ttlMs) {
+        return streams == 0 && now - idleSince >= ttlMs;
+    }
+}

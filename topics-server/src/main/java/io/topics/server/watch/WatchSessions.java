@@ -1,0 +1,89 @@
+package io.topics.server.watch;
+
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+
+/**
+ * The live watch sessions, in memory only (spec §11.1): lost on restart, and collected once
+ * they have had no open stream for their TTL. Collection runs on every create and every
+ * stream open, never on a timer.
+ */
+public final class WatchSessions {
+    public static final long SESSION_TTL_MS = 300_000;
+
+    private final InstantSource clock;
+    private final int maxSessions;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, WatchSession> sessions = new ConcurrentHashMap<>();
+
+    /** @param maxSessions at most this many live sessions; 0 for no cap */
+    public WatchSessions(InstantSource clock, int maxSessions) {
+        this.clock = clock;
+        this.maxSessions = maxSessions;
+    }
+
+    /**
+     * A new session over {@code start} (topic → first cursor), for {@code owner}.
+     *
+     * @throws TopicsException {@code 429 throttled} ({@code limit:"max_watch_sessions"}) at the cap
+     */
+    public WatchSession create(String owner, WatchOptions options, Map<String, Long> start) {
+        collect();
+        if (maxSessions > 0 && sessions.size() >= maxSessions) {
+            throw new TopicsException(ErrorCode.THROTTLED, "too many watch sessions (max " + maxSessions + ")",
+                    Map.of("limit", "max_watch_sessions", "max", maxSessions));
+        }
+        while (true) {
+            WatchSession s = new WatchSession(newWid(), owner, options, start, clock.millis());
+            if (sessions.putIfAbsent(s.wid(), s) == null) {
+                return s;
+            }
+        }
+    }
+
+    /** A stream opens on {@code wid}: the session and the stream's generation, or null for an unknown wid. */
+    public Stream open(String wid) {
+        collect();
+        WatchSession s = sessions.get(wid);
+        return s == null ? null : new Stream(s, s.opened());
+    }
+
+    /** A stream that ended: its session may be collected after its TTL. */
+    public void closed(Stream stream) {
+        stream.session().closed(clock.millis());
+    }
+
+    /** Whether the session is still live (not collected). */
+    public boolean live(WatchSession s) {
+        return sessions.get(s.wid()) == s;
+    }
+
+    public int size() {
+        return sessions.size();
+    }
+
+    /** An open stream: its session, and the generation that owns it while no newer stream opened. */
+    public record Stream(WatchSession session, long generation) {
+        public boolean current() {
+            return session.owns(generation);
+        }
+    }
+
+    private void collect() {
+        long now = clock.millis();
+        sessions.values().removeIf(s -> s.expired(now, SESSION_TTL_MS));
+    }
+
+    /** {@code "wid_"} and 16 bytes from a CSPRNG, base64url without padding: unguessable. */
+    private String newWid() {
+        byte[] b = new byte[16];
+        random.nextBytes(b);
+        return "wid_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+}
