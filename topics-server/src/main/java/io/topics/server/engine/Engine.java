@@ -338,6 +338,16 @@ public final class Engine {
         return now.read(q.withWait(0), out);
     }
 
+    /**
+     * A future that completes at the next append to the topic, or its deletion: arm it, then
+     * check the head, then wait (the order that loses no wakeup). For watch streams.
+     *
+     * @throws TopicsException {@code 404 topic_not_found}
+     */
+    public CompletableFuture<Void> nextAppend(String name) {
+        return require(name).signal.arm();
+    }
+
     /** Topic state (spec §4.2); {@code touch} bumps the auto-priority recency clock. */
     public TopicInfo state(String name, boolean touch) {
         Topic t = require(name);

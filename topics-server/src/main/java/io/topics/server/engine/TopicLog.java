@@ -1009,7 +1009,9 @@ final class TopicLog {
         if (q.includeTags() && tg != null) {
             out.raw(TAG).string(tg);
         }
-        out.raw(DATA).raw(src, off, dataLen);
+        if (q.includeData()) {
+            out.raw(DATA).raw(src, off, dataLen);
+        }
         if (q.includeMeta() && metaLen > 0) {
             out.raw(META).raw(src, off + dataLen, metaLen);
         }

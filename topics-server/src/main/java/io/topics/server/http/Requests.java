@@ -15,6 +15,7 @@ import io.topics.api.TopicsException;
 import io.topics.server.engine.ConfigPatch;
 import io.topics.server.engine.DeleteSelector;
 import io.topics.server.engine.DiffQuery;
+import io.topics.server.watch.WatchOptions;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.WriteBatch;
 
@@ -114,6 +115,93 @@ public final class Requests {
         } catch (IOException e) {
             throw malformed(e);
         }
+    }
+
+    /** A watch body (spec §11.1): each topic's start ({@code from_seq}, or {@code tail}), and the options. */
+    record Watch(Map<String, long[]> topics, WatchOptions options) {
+        static final long TAIL = -1; // a start that means the head at creation
+    }
+
+    /** Topics one watch session may name. */
+    static final int MAX_WATCH_TOPICS = 256;
+
+    public Watch watch(byte[] body, int len) {
+        try (JsonParser p = Json.objectParser(body, len)) {
+            Map<String, long[]> topics = null;
+            Set<String> nodes = Set.of();
+            int limit = WatchOptions.DEFAULT_LIMIT;
+            long maxBytes = WatchOptions.DEFAULT_MAX_BATCH_BYTES;
+            long heartbeat = WatchOptions.DEFAULT_HEARTBEAT_MS;
+            boolean meta = true;
+            boolean tags = true;
+            boolean data = true;
+            boolean strong = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "topics" -> topics = watchTopics(p);
+                    case "node" -> nodes = nodes(p);
+                    case "limit" -> {
+                        long l = Json.u64(p, "limit");
+                        limit = l == 0 ? WatchOptions.DEFAULT_LIMIT : (int) Math.min(l, limits.maxLimit());
+                    }
+                    case "max_batch_bytes" -> {
+                        long b = Json.u64(p, "max_batch_bytes");
+                        maxBytes = b == 0 ? DiffQuery.DEFAULT_MAX_BATCH_BYTES : Math.min(b, limits.maxBatchBytes());
+                    }
+                    case "heartbeat_ms" -> heartbeat = Math.max(1_000, Math.min(60_000, Json.u64(p, "heartbeat_ms")));
+                    case "include_meta" -> meta = Json.bool(p, "include_meta");
+                    case "include_tags" -> tags = Json.bool(p, "include_tags");
+                    case "include_data" -> data = Json.bool(p, "include_data");
+                    case "consistency" -> {
+                        String c = Json.string(p, "consistency");
+                        if (!c.equals("eventual") && !c.equals("strong")) {
+                            throw TopicsException.invalid("consistency must be \"eventual\" or \"strong\"");
+                        }
+                        strong = c.equals("strong");
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            Json.expectEnd(p);
+            if (topics == null || topics.isEmpty() || topics.size() > MAX_WATCH_TOPICS) {
+                throw TopicsException.invalid("topics must name 1 to " + MAX_WATCH_TOPICS + " topics");
+            }
+            return new Watch(topics, new WatchOptions(nodes, limit, maxBytes, heartbeat, meta, tags, data, strong));
+        } catch (IOException e) {
+            throw malformed(e);
+        }
+    }
+
+    private static Map<String, long[]> watchTopics(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw TopicsException.invalid("topics must be an object of topic -> {from_seq, tail}");
+        }
+        Map<String, long[]> topics = new java.util.LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            io.topics.api.Names.requireTopicName(name);
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw TopicsException.invalid("topics." + name + " must be an object");
+            }
+            long from = 0;
+            boolean tail = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "from_seq" -> from = Json.u64(p, "from_seq");
+                    case "tail" -> tail = Json.bool(p, "tail");
+                    default -> p.skipChildren();
+                }
+            }
+            topics.put(name, new long[] {tail ? Watch.TAIL : from});
+            if (topics.size() > MAX_WATCH_TOPICS) {
+                throw TopicsException.invalid("topics must name 1 to " + MAX_WATCH_TOPICS + " topics");
+            }
+        }
+        return topics;
     }
 
     /**

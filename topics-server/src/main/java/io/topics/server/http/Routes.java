@@ -11,6 +11,7 @@ import io.topics.api.ErrorCode;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
+import io.topics.server.watch.WatchSessions;
 import io.topics.wal.Wal;
 
 /**
@@ -19,13 +20,15 @@ import io.topics.wal.Wal;
  */
 public final class Routes {
     private final TopicsService topics;
+    private final WatchService watch;
     private final ObserveService observe;
     private final Exchange.Context ctx;
 
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, InstantSource clock,
-                  boolean healthAuth, Supplier<Wal> wal) {
+                  boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions) {
         this.ctx = new Exchange.Context(state, auth, limits);
         this.topics = new TopicsService(engine, new Requests(limits), ctx);
+        this.watch = new WatchService(engine, new Requests(limits), ctx, watchSessions, clock);
         this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, wal);
     }
 
@@ -63,8 +66,9 @@ public final class Routes {
 
     public void register(HttpRouting.Builder rules) {
         topics.routing(rules);
+        watch.routing(rules);
         observe.routing(rules);
-        for (String[] paths : new String[][] {TopicsService.PATHS, ObserveService.PATHS}) {
+        for (String[] paths : new String[][] {TopicsService.PATHS, WatchService.PATHS, ObserveService.PATHS}) {
             for (String path : paths) {
                 rules.any(path, Exchange.always(ctx, ErrorCode.METHOD_NOT_ALLOWED, "{method} is not allowed on {path}"));
             }

@@ -61,6 +61,11 @@ public final class WatchSession {
         cursors.computeIfPresent(topic, (t, stored) -> Math.max(stored, seq));
     }
 
+    /** A stream's read of {@code topic} ended at {@code seq}: its cursor now, also back (a recreated topic). */
+    public synchronized void moveTo(String topic, long seq) {
+        cursors.computeIfPresent(topic, (t, stored) -> seq);
+    }
+
     /** A watched topic was deleted: it leaves the session. Returns whether any topic is left. */
     public synchronized boolean forget(String topic) {
         cursors.remove(topic);

@@ -10,10 +10,14 @@ import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
 import io.topics.server.http.Routes;
 import io.topics.server.http.ServerState;
+import io.topics.server.watch.WatchSessions;
 import jakarta.inject.Singleton;
 
 @Module
 final class HttpModule {
+    /** Live watch sessions at most (spec §15's default; its setting comes with the resource caps). */
+    private static final int MAX_WATCH_SESSIONS = 10_000;
+
     private HttpModule() {
     }
 
@@ -34,7 +38,7 @@ final class HttpModule {
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
                          WalJournal journal) {
         return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                journal::wal);
+                journal::wal, new WatchSessions(clock, MAX_WATCH_SESSIONS));
     }
 
     @Provides

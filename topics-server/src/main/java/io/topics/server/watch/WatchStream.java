@@ -1,0 +1,209 @@
+package io.topics.server.watch;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+import io.topics.api.ErrorCode;
+import io.topics.api.TopicsException;
+import io.topics.server.engine.DiffQuery;
+import io.topics.server.engine.DiffResult;
+import io.topics.server.engine.Engine;
+import io.topics.server.engine.JsonOut;
+import io.topics.server.engine.Tombstone;
+
+/**
+ * One open watch stream (spec §11.2–11.5), written to any {@link OutputStream}: pull-based,
+ * it re-reads each topic from the session's cursor, so a slow reader holds nothing but its
+ * cursor, and a frame is flushed as soon as it is written. It waits for appends, never polls
+ * the log: between passes it sleeps on the watched topics' append signals.
+ */
+public final class WatchStream {
+    /** How often a waiting stream looks up from its wait: a takeover or a shutdown ends it this fast. */
+    private static final long CHECK_MS = 200;
+
+    private final Engine engine;
+    private final WatchSessions sessions;
+    private final WatchSessions.Stream stream;
+    private final OutputStream out;
+    private final InstantSource clock;
+    private final BooleanSupplier stopping;
+    private final Map<String, Boolean> caughtUp = new HashMap<>();
+    private final Map<String, Boolean> readBefore = new HashMap<>();
+    private long lastSentMs;
+
+    /** @param stopping true once the server shuts down: the stream says so and ends */
+    public WatchStream(Engine engine, WatchSessions sessions, WatchSessions.Stream stream, OutputStream out,
+                       InstantSource clock, BooleanSupplier stopping) {
+        this.engine = engine;
+        this.sessions = sessions;
+        this.stream = stream;
+        this.out = out;
+        this.clock = clock;
+        this.stopping = stopping;
+    }
+
+    /**
+     * Streams until the client goes, a newer stream takes the session over, every watched topic
+     * is deleted, or the server stops. {@code lastEventId} may rewind the session's cursors.
+     *
+     * @throws IOException when the client is gone
+     */
+    public void run(String lastEventId) throws IOException {
+        WatchSession s = stream.session();
+        s.resume(lastEventId);
+        write("retry: 2000\n\n");
+        while (true) {
+            if (!stream.current()) {
+                return; // a newer stream owns the session
+            }
+            if (!sessions.live(s)) {
+                frame(null, "error", "{\"code\":410,\"error\":\"the watch session is gone; create a new one\"}");
+                return;
+            }
+            if (stopping.getAsBoolean()) {
+                frame(WatchCursor.encode(s.cursors()), "error", "{\"code\":503,\"error\":\"shutting_down\"}");
+                return;
+            }
+            boolean backlog = false;
+            for (String topic : s.cursors().keySet()) {
+                backlog |= pass(s, topic);
+            }
+            if (s.cursors().isEmpty()) {
+                return; // every watched topic was deleted
+            }
+            if (!backlog) {
+                awaitAppend(s);
+            }
+        }
+    }
+
+    /** Reads one batch of {@code topic} and sends what it holds; true while backlog remains. */
+    private boolean pass(WatchSession s, String topic) throws IOException {
+        long cursor = s.cursors().get(topic);
+        WatchOptions o = s.options();
+        JsonOut records = new JsonOut();
+        DiffResult r;
+        try {
+            r = engine.diff(topic, new DiffQuery(cursor, o.limit(), o.maxBatchBytes(), 0, o.includeTags(),
+                    o.includeMeta(), o.nodes(), o.includeData()), records);
+        } catch (TopicsException e) {
+            if (e.code() == ErrorCode.TOPIC_NOT_FOUND) {
+                s.forget(topic);
+                frame(WatchCursor.encode(s.cursors()), "topic-deleted", "{\"topic\":" + quote(topic)
+                        + ",\"head_seq\":0,\"reason\":\"deleted\"}");
+                return false;
+            }
+            if (e.code() == ErrorCode.NOT_READY) {
+                return false; // replaying after a restart: the next pass tries again
+            }
+            throw new IOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        boolean first = readBefore.put(topic, true) == null;
+        Tombstone t = r.tombstone();
+        if (t != null) {
+            s.moveTo(topic, t.gapTo());
+            JsonOut d = new JsonOut(160).ascii("{\"topic\":").string(topic).ascii(",\"reason\":")
+                    .string(first && !t.reason().equals("recreated") ? "from_seq_too_old" : t.reason())
+                    .ascii(",\"gap_from\":").number(t.gapFrom()).ascii(",\"gap_to\":").number(t.gapTo());
+            if (!first) {
+                d.ascii(",\"missed_estimate\":").number(t.missedEstimate());
+            }
+            d.ascii(",\"earliest_seq\":").number(t.earliestSeq()).ascii(",\"head_seq\":").number(t.headSeq())
+                    .raw((byte) '}');
+            frame(WatchCursor.encode(s.cursors()), "tombstone", d.toString());
+        }
+        long from = t == null ? cursor : t.gapTo();
+        s.moveTo(topic, r.nextFromSeq());
+        if (r.records() > 0) {
+            caughtUp.put(topic, false);
+            JsonOut d = new JsonOut(records.size() + 128).ascii("{\"topic\":").string(topic)
+                    .ascii(",\"from_seq\":").number(from).ascii(",\"head_seq\":").number(r.headSeq())
+                    .ascii(",\"records\":[").raw(records.toByteArray(), 0, records.size())
+                    .ascii("],\"to_seq\":").number(r.nextFromSeq()).raw((byte) '}');
+            frame(WatchCursor.encode(s.cursors()), "record", d.toString());
+        }
+        if (!r.caughtUp()) {
+            return true;
+        }
+        if (!caughtUp.getOrDefault(topic, false)) {
+            caughtUp.put(topic, true);
+            frame(WatchCursor.encode(s.cursors()), "caught-up", "{\"topic\":" + quote(topic) + ",\"head_seq\":"
+                    + r.headSeq() + "}");
+        }
+        return false;
+    }
+
+    /**
+     * Sleeps until a watched topic moves, sending {@code : hb} after {@code heartbeat_ms} of
+     * quiet, and looking up every {@value #CHECK_MS} ms for a takeover or a shutdown.
+     */
+    private void awaitAppend(WatchSession s) throws IOException {
+        List<CompletableFuture<Void>> signals = new ArrayList<>();
+        SortedMap<String, Long> cursors = s.cursors();
+        for (Map.Entry<String, Long> e : cursors.entrySet()) {
+            try {
+                signals.add(engine.nextAppend(e.getKey()));
+                if (engine.state(e.getKey(), false).headSeq() != e.getValue()) {
+                    return; // it moved before the signal was armed
+                }
+            } catch (TopicsException gone) {
+                return; // deleted or replaying: the next pass says so
+            }
+        }
+        CompletableFuture<Object> any = CompletableFuture.anyOf(signals.toArray(CompletableFuture[]::new));
+        long heartbeat = s.options().heartbeatMs();
+        while (true) {
+            long quietFor = clock.millis() - lastSentMs;
+            if (quietFor >= heartbeat) {
+                write(": hb\n\n");
+                quietFor = 0;
+            }
+            try {
+                any.get(Math.min(CHECK_MS, heartbeat - quietFor), TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (!stream.current() || !sessions.live(s) || stopping.getAsBoolean()) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+    }
+
+    private void frame(String id, String event, String data) throws IOException {
+        StringBuilder f = new StringBuilder(data.length() + 64);
+        if (id != null) {
+            f.append("id: ").append(id).append('\n');
+        }
+        write(f.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n").toString());
+    }
+
+    private void write(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        lastSentMs = clock.millis();
+    }
+
+    private static String quote(String s) {
+        return new JsonOut(s.length() + 8).string(s).toString();
+    }
+}
