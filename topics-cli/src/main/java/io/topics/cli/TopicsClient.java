@@ -148,6 +148,64 @@ public final class TopicsClient implements AutoCloseable {
         return Json.parse(sendDiff(topic, fromSeq, limit, waitMs));
     }
 
+    /** One server-sent event of a watch stream (spec §11.5). */
+    public record Event(String id, String event, String data) {
+    }
+
+    /** How long a watch stream may stay silent: two default heartbeats and some slack (spec §11.5). */
+    private static final Duration WATCH_WATCHDOG = Duration.ofSeconds(45);
+
+    /** {@code POST /v0/watch} for one topic from {@code fromSeq}: the session's wid. */
+    public String watch(String topic, long fromSeq) throws IOException, ApiException {
+        com.fasterxml.jackson.databind.node.ObjectNode req = Json.object();
+        req.putObject("topics").putObject(topic).put("from_seq", fromSeq);
+        byte[] body = Json.compact(req)
+                .getBytes(StandardCharsets.UTF_8);
+        return Json.parse(send(request(http.post("/v0/watch")), body)).path("wid").asText();
+    }
+
+    /**
+     * {@code GET /v0/watch/:wid}: hands each event to {@code sink} until the stream ends or
+     * {@code sink} answers false. Returns whether the stream ended by itself.
+     */
+    public boolean stream(String wid, String lastEventId, java.util.function.Predicate<Event> sink)
+            throws IOException, ApiException {
+        Http1ClientRequest r = request(http.get("/v0/watch/" + wid)).readTimeout(WATCH_WATCHDOG)
+                .header(HeaderNames.ACCEPT, "text/event-stream");
+        if (lastEventId != null) {
+            r.header(HeaderNames.create("Last-Event-ID"), lastEventId);
+        }
+        try (Http1ClientResponse answer = r.request()) {
+            if (answer.status().code() / 100 != 2) {
+                throw ApiException.fromAnswer(answer.status().code(), body(answer));
+            }
+            java.io.BufferedReader lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(answer.inputStream(), StandardCharsets.UTF_8));
+            String id = null;
+            String event = null;
+            StringBuilder data = new StringBuilder();
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.isEmpty()) {
+                    if (event != null && !sink.test(new Event(id, event, data.toString()))) {
+                        return false;
+                    }
+                    id = null;
+                    event = null;
+                    data.setLength(0);
+                } else if (line.startsWith("id: ")) {
+                    id = line.substring(4);
+                } else if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data.append(line, 6, line.length());
+                }
+            }
+            return true;
+        } catch (UncheckedIOException e) {
+            throw failure(e.getCause(), WATCH_WATCHDOG);
+        }
+    }
+
     private byte[] sendDiff(String topic, long fromSeq, int limit, int waitMs) throws IOException, ApiException {
         Duration timeout = REQUEST_TIMEOUT.plusMillis(waitMs);
         Http1ClientRequest r = request(http.post(topicPath(topic) + "/diff"));

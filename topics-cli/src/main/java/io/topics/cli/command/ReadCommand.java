@@ -11,13 +11,17 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code topics read}: a diff loop (spec §6). The cursor is the seq, so the loop keeps no
  * state but {@code next_from_seq}; {@code caught_up}, not an empty page, means "done for now".
+ * With {@code --follow} it reads the topic's watch stream instead (spec §11), reconnecting
+ * with the last event id when the connection drops.
  */
 @Command(name = "read", description = {
         "Print a topic's records, one JSON object per line ($seq, $ts, $tag, data ...), as they arrive.",
         "Stops when caught up with the head, unless --follow. A tombstone (records lost to a cap or TTL) is reported on stderr."})
 final class ReadCommand extends ServerCommand {
     private static final int MAX_PAGE = 1000; // the server clamps diff limits to this
-    private static final int MAX_WAIT_MS = 30_000;
+    /** A follow gives up after this many failed reconnects in a row, half a second apart. */
+    private static final int MAX_RECONNECTS = 10;
+    private static final long RECONNECT_PAUSE_MS = 500;
 
     @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic name.")
     String topic;
@@ -29,13 +33,9 @@ final class ReadCommand extends ServerCommand {
     @Option(names = "--limit", paramLabel = "N", description = "Stop after N records in total.")
     Long limit;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep reading new records as they are written (long-poll).")
+    @Option(names = {"-f", "--follow"},
+            description = "Keep reading new records as they are written (the topic's watch stream, pushed by the server).")
     boolean follow;
-
-    @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "25000",
-            description = "With --follow: how long each request waits for new records, 1 to " + MAX_WAIT_MS
-                    + " (default: ${DEFAULT-VALUE}).")
-    int waitMs;
 
     @Override
     int execute() throws Exception {
@@ -44,12 +44,14 @@ final class ReadCommand extends ServerCommand {
         if (limit != null) {
             requireAtLeast("--limit", limit, 1);
         }
-        requireBetween("--wait-ms", waitMs, 1, MAX_WAIT_MS);
+        if (follow) {
+            return follow(name);
+        }
         long cursor = fromSeq;
         long printed = 0;
         while (limit == null || printed < limit) {
             int ask = (int) Math.min(MAX_PAGE, limit == null ? MAX_PAGE : limit - printed);
-            JsonNode answer = client().diff(name, cursor, ask, follow ? waitMs : 0);
+            JsonNode answer = client().diff(name, cursor, ask, 0);
             reportTombstone(answer.path("tombstone"));
             JsonNode records = answer.path("records");
             for (JsonNode record : records) {
@@ -66,11 +68,81 @@ final class ReadCommand extends ServerCommand {
                 throw new IOException("the server did not advance the cursor past " + cursor);
             }
             cursor = next;
-            if (caughtUp && !follow) {
+            if (caughtUp) {
                 break;
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Follows the topic's watch stream: record frames print their records, tombstones are said
+     * on stderr, a deleted topic ends it. A dropped connection reconnects with the last event
+     * id; a session the server no longer knows (a restart) is created again from the cursor.
+     */
+    private int follow(String name) throws Exception {
+        long[] printed = {0};
+        long[] cursor = {fromSeq};
+        String[] lastId = {null};
+        boolean[] deleted = {false};
+        String wid = client().watch(name, cursor[0]);
+        int failures = 0;
+        while (limit == null || printed[0] < limit) {
+            long before = printed[0];
+            try {
+                client().stream(wid, lastId[0], e -> {
+                    JsonNode d = data(e);
+                    switch (e.event()) {
+                        case "record" -> {
+                            for (JsonNode record : d.path("records")) {
+                                if (limit != null && printed[0] == limit) {
+                                    break;
+                                }
+                                out().println(Json.compact(record));
+                                printed[0]++;
+                                cursor[0] = record.path("$seq").asLong(cursor[0]);
+                            }
+                            out().flush();
+                        }
+                        case "tombstone" -> reportTombstone(d);
+                        case "topic-deleted" -> deleted[0] = true;
+                        default -> {
+                        }
+                    }
+                    if (e.id() != null) {
+                        lastId[0] = e.id();
+                    }
+                    return !deleted[0] && (limit == null || printed[0] < limit);
+                });
+            } catch (IOException dropped) {
+                failures = printed[0] > before ? 1 : failures + 1;
+                if (failures > MAX_RECONNECTS) {
+                    throw dropped;
+                }
+                Thread.sleep(RECONNECT_PAUSE_MS);
+                continue; // the session keeps the cursor: reconnect
+            } catch (io.topics.cli.ApiException gone) {
+                if (gone.status() != 404) {
+                    throw gone;
+                }
+                wid = client().watch(name, cursor[0]); // the server forgot the session (a restart)
+                lastId[0] = null;
+                continue;
+            }
+            if (deleted[0]) {
+                err().println("topic " + name + " was deleted");
+                return ExitCodes.ERROR;
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static JsonNode data(io.topics.cli.TopicsClient.Event e) {
+        try {
+            return e.data().isEmpty() ? Json.object() : Json.parse(e.data());
+        } catch (IOException bad) {
+            throw new java.io.UncheckedIOException(bad);
+        }
     }
 
     /** A gap is never an error (spec §7): say what was lost and read on. */

@@ -79,17 +79,31 @@ class ReadCommandTest {
     }
 
     @Test
-    void followLongPollsPastCaughtUp() {
-        diffs.add(page(1, 1, 1, true, "null"));
-        diffs.add(page(1, 0, 1, true, "null")); // the wait timed out with nothing new
-        diffs.add(page(2, 3, 3, true, "null"));
+    void followReadsTheWatchStreamAndReconnectsWithTheLastEventId() throws Exception {
+        server.on("POST", "/v0/watch", Reply.ok("{\"wid\":\"wid_x\",\"stream_url\":\"/v0/watch/wid_x\"}"));
+        int[] streams = {0};
+        server.on("GET", "/v0/watch/wid_x", r -> streams[0]++ == 0
+                ? Reply.ok("retry: 2000\n\nid: eyJvcmRlcnMiOjJ9\nevent: record\ndata: {\"topic\":\"orders\",\"from_seq\":0,"
+                        + "\"head_seq\":2,\"records\":[{\"$seq\":1,\"data\":1},{\"$seq\":2,\"data\":2}],\"to_seq\":2}\n\n"
+                        + "id: eyJvcmRlcnMiOjJ9\nevent: caught-up\ndata: {\"topic\":\"orders\",\"head_seq\":2}\n\n: hb\n\n")
+                : Reply.ok("retry: 2000\n\nid: eyJvcmRlcnMiOjl9\nevent: tombstone\ndata: {\"topic\":\"orders\",\"reason\":\"cap\","
+                        + "\"gap_from\":3,\"gap_to\":8,\"missed_estimate\":6,\"earliest_seq\":9,\"head_seq\":9}\n\n"
+                        + "id: eyJvcmRlcnMiOjl9\nevent: record\ndata: {\"topic\":\"orders\",\"from_seq\":8,\"head_seq\":9,"
+                        + "\"records\":[{\"$seq\":9,\"data\":9}],\"to_seq\":9}\n\n"));
 
-        Cli.Run run = cli.run("read", "orders", "--follow", "--wait-ms", "500", "--limit", "3");
+        Cli.Run run = cli.run("read", "orders", "--follow", "--limit", "3");
 
         assertEquals(0, run.exit(), run.err());
-        assertEquals(3, run.lines().size());
-        assertEquals(List.of("{\"from_seq\":0,\"limit\":3,\"wait_ms\":500}", "{\"from_seq\":1,\"limit\":2,\"wait_ms\":500}",
-                "{\"from_seq\":1,\"limit\":2,\"wait_ms\":500}"), sentBodies());
+        assertEquals(List.of(1L, 2L, 9L), run.lines().stream().map(l -> {
+            try {
+                return Json.parse(l).path("$seq").asLong();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList());
+        assertTrue(run.err().contains("seqs 3..8 are gone (reason cap"), run.err());
+        assertEquals(2, streams[0], "the dropped stream was opened again");
+        assertEquals(Json.parse("{\"topics\":{\"orders\":{\"from_seq\":0}}}"), Json.parse(server.requests().getFirst().body()));
     }
 
     @Test
