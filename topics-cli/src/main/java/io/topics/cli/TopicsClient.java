@@ -159,9 +159,13 @@ public final class TopicsClient implements AutoCloseable {
     public String watch(String topic, long fromSeq) throws IOException, ApiException {
         com.fasterxml.jackson.databind.node.ObjectNode req = Json.object();
         req.putObject("topics").putObject(topic).put("from_seq", fromSeq);
-        byte[] body = Json.compact(req)
-                .getBytes(StandardCharsets.UTF_8);
-        return Json.parse(send(request(http.post("/v0/watch")), body)).path("wid").asText();
+        return watch(req);
+    }
+
+    /** {@code POST /v0/watch} with {@code request} as the body: the session's wid. */
+    public String watch(JsonNode request) throws IOException, ApiException {
+        return Json.parse(send(request(http.post("/v0/watch")), Json.compact(request).getBytes(StandardCharsets.UTF_8)))
+                .path("wid").asText();
     }
 
     /**

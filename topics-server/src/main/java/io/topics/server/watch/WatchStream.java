@@ -161,11 +161,16 @@ public final class WatchStream {
                 if (engine.state(e.getKey(), false).headSeq() != e.getValue()) {
                     return; // it moved before the signal was armed
                 }
-            } catch (TopicsException gone) {
-                return; // deleted or replaying: the next pass says so
+            } catch (TopicsException e2) {
+                if (e2.code() == ErrorCode.TOPIC_NOT_FOUND) {
+                    return; // deleted: the next pass says so
+                }
+                // still replaying after a restart: no signal yet, so look again after a check period
             }
         }
-        CompletableFuture<Object> any = CompletableFuture.anyOf(signals.toArray(CompletableFuture[]::new));
+        CompletableFuture<Object> any = signals.isEmpty() ? new CompletableFuture<>()
+                : CompletableFuture.anyOf(signals.toArray(CompletableFuture[]::new));
+        boolean replaying = signals.size() < cursors.size();
         long heartbeat = s.options().heartbeatMs();
         while (true) {
             long quietFor = clock.millis() - lastSentMs;
@@ -177,7 +182,7 @@ public final class WatchStream {
                 any.get(Math.min(CHECK_MS, heartbeat - quietFor), TimeUnit.MILLISECONDS);
                 return;
             } catch (TimeoutException e) {
-                if (!stream.current() || !sessions.live(s) || stopping.getAsBoolean()) {
+                if (replaying || !stream.current() || !sessions.live(s) || stopping.getAsBoolean()) {
                     return;
                 }
             } catch (ExecutionException e) {
