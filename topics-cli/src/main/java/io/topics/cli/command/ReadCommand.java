@@ -19,8 +19,8 @@ import picocli.CommandLine.Parameters;
         "Stops when caught up with the head, unless --follow. A tombstone (records lost to a cap or TTL) is reported on stderr."})
 final class ReadCommand extends ServerCommand {
     private static final int MAX_PAGE = 1000; // the server clamps diff limits to this
-    /** A follow gives up after this many failed reconnects in a row, half a second apart. */
-    private static final int MAX_RECONNECTS = 10;
+    /** A follow gives up after this many reconnects in a row that brought nothing, half a second apart. */
+    private static final int MAX_RECONNECTS = 60;
     private static final long RECONNECT_PAUSE_MS = 500;
 
     @Parameters(index = "0", paramLabel = "TOPIC", description = "Topic name.")
@@ -85,11 +85,17 @@ final class ReadCommand extends ServerCommand {
         long[] cursor = {fromSeq};
         String[] lastId = {null};
         boolean[] deleted = {false};
+        int[] error = {0};
         String wid = client().watch(name, cursor[0]);
         int failures = 0;
         while (limit == null || printed[0] < limit) {
             long before = printed[0];
+            error[0] = 0;
             try {
+                if (wid == null) {
+                    wid = client().watch(name, cursor[0]); // the server forgot the session (a restart)
+                    lastId[0] = null;
+                }
                 client().stream(wid, lastId[0], e -> {
                     JsonNode d = data(e);
                     switch (e.event()) {
@@ -106,6 +112,7 @@ final class ReadCommand extends ServerCommand {
                         }
                         case "tombstone" -> reportTombstone(d);
                         case "topic-deleted" -> deleted[0] = true;
+                        case "error" -> error[0] = d.path("code").asInt();
                         default -> {
                         }
                     }
@@ -114,24 +121,29 @@ final class ReadCommand extends ServerCommand {
                     }
                     return !deleted[0] && (limit == null || printed[0] < limit);
                 });
-            } catch (IOException dropped) {
-                failures = printed[0] > before ? 1 : failures + 1;
-                if (failures > MAX_RECONNECTS) {
-                    throw dropped;
+                if (error[0] == 410) {
+                    wid = null; // collected: a new session from where we are
                 }
-                Thread.sleep(RECONNECT_PAUSE_MS);
-                continue; // the session keeps the cursor: reconnect
+            } catch (IOException dropped) {
+                // reconnect below; the session keeps the cursor
             } catch (io.topics.cli.ApiException gone) {
-                if (gone.status() != 404) {
+                if (gone.status() == 404 || gone.status() == 410) {
+                    wid = null;
+                } else if (gone.status() != 503) {
                     throw gone;
                 }
-                wid = client().watch(name, cursor[0]); // the server forgot the session (a restart)
-                lastId[0] = null;
-                continue;
             }
             if (deleted[0]) {
                 err().println("topic " + name + " was deleted");
                 return ExitCodes.ERROR;
+            }
+            failures = printed[0] > before ? 0 : failures + 1;
+            if (failures > MAX_RECONNECTS) {
+                throw new IOException("the watch stream of " + name + " keeps failing; gave up after "
+                        + MAX_RECONNECTS + " tries");
+            }
+            if (failures > 0 && (limit == null || printed[0] < limit)) {
+                Thread.sleep(RECONNECT_PAUSE_MS);
             }
         }
         return ExitCodes.OK;

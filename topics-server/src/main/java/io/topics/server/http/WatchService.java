@@ -82,12 +82,30 @@ final class WatchService {
         ex.send(200, out);
     }
 
+    private static boolean causedByIo(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void stream(Exchange ex) throws IOException {
         String accept = ex.header("Accept");
         if (accept != null && !accept.contains("text/event-stream") && !accept.contains("*/*")) {
             throw new TopicsException(ErrorCode.NOT_ACCEPTABLE, "the watch stream is text/event-stream");
         }
-        WatchSessions.Stream stream = sessions.open(ex.req.path().pathParameters().get("wid"));
+        String wid = ex.req.path().pathParameters().get("wid");
+        WatchSession found = sessions.find(wid);
+        if (found != null && !java.util.Objects.equals(found.owner(), ex.principal().id())) {
+            // a session is bound to the key that created it (spec §11.3); checked before it is taken over
+            throw new TopicsException(ErrorCode.UNAUTHORIZED, "this watch session belongs to another key");
+        }
+        if (found != null && found.cursors().isEmpty()) {
+            throw new TopicsException(ErrorCode.NOT_FOUND, "every topic of this watch session was deleted");
+        }
+        WatchSessions.Stream stream = found == null ? null : sessions.open(wid);
         if (stream == null) {
             throw new TopicsException(ErrorCode.NOT_FOUND, "no such watch session; create one with POST /v0/watch");
         }
@@ -102,6 +120,11 @@ final class WatchService {
                         .run(lastEventId != null ? lastEventId : ex.query("cursor"));
             } catch (IOException | java.io.UncheckedIOException gone) {
                 // the client went away: the session stays for its reconnect
+            } catch (RuntimeException e) {
+                if (!causedByIo(e)) {
+                    throw e;
+                }
+                // Helidon's own word for a client that went away mid-write
             }
         } finally {
             sessions.closed(stream);

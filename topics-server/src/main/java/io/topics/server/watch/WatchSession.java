@@ -56,14 +56,18 @@ public final class WatchSession {
         return new TreeMap<>(cursors);
     }
 
-    /** A stream delivered {@code topic} up to {@code seq}. Cursors only move forward here. */
-    public synchronized void delivered(String topic, long seq) {
-        cursors.computeIfPresent(topic, (t, stored) -> Math.max(stored, seq));
-    }
-
-    /** A stream's read of {@code topic} ended at {@code seq}: its cursor now, also back (a recreated topic). */
-    public synchronized void moveTo(String topic, long seq) {
-        cursors.computeIfPresent(topic, (t, stored) -> seq);
+    /**
+     * The stream of generation {@code gen} delivered {@code topic} from {@code expected} to
+     * {@code seq} (back too: a recreated topic). Applied only while that stream owns the session
+     * and nobody moved the cursor meanwhile; returns whether it was.
+     */
+    public synchronized boolean advance(long gen, String topic, long expected, long seq) {
+        Long stored = cursors.get(topic);
+        if (generation != gen || stored == null || stored != expected) {
+            return false;
+        }
+        cursors.put(topic, seq);
+        return true;
     }
 
     /** A watched topic was deleted: it leaves the session. Returns whether any topic is left. */

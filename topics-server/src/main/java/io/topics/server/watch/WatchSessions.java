@@ -47,6 +47,12 @@ public final class WatchSessions {
         }
     }
 
+    /** The live session {@code wid}, or null; opens nothing. */
+    public WatchSession find(String wid) {
+        collect();
+        return sessions.get(wid);
+    }
+
     /** A stream opens on {@code wid}: the session and the stream's generation, or null for an unknown wid. */
     public Stream open(String wid) {
         collect();

@@ -77,8 +77,15 @@ public final class WatchStream {
                 return;
             }
             boolean backlog = false;
-            for (String topic : s.cursors().keySet()) {
-                backlog |= pass(s, topic);
+            try {
+                for (String topic : s.cursors().keySet()) {
+                    backlog |= pass(s, topic);
+                }
+            } catch (TopicsException e) {
+                // a damaged segment, say: said, and the stream ends (the session stays for a retry)
+                frame(WatchCursor.encode(s.cursors()), "error", "{\"code\":" + e.code().status() + ",\"error\":"
+                        + quote(e.getMessage()) + "}");
+                return;
             }
             if (s.cursors().isEmpty()) {
                 return; // every watched topic was deleted
@@ -89,9 +96,17 @@ public final class WatchStream {
         }
     }
 
-    /** Reads one batch of {@code topic} and sends what it holds; true while backlog remains. */
+    /**
+     * Reads one batch of {@code topic} and sends what it holds; true while backlog remains. The
+     * session's cursor moves only after the frames that carry it were written, and only while
+     * this stream still owns the session and the cursor is where this read started.
+     */
     private boolean pass(WatchSession s, String topic) throws IOException {
-        long cursor = s.cursors().get(topic);
+        Long at = s.cursors().get(topic);
+        if (at == null || !stream.current()) {
+            return false; // forgotten meanwhile, or a newer stream owns the session
+        }
+        long cursor = at;
         WatchOptions o = s.options();
         JsonOut records = new JsonOut();
         DiffResult r;
@@ -100,42 +115,49 @@ public final class WatchStream {
                     o.includeMeta(), o.nodes(), o.includeData()), records);
         } catch (TopicsException e) {
             if (e.code() == ErrorCode.TOPIC_NOT_FOUND) {
-                s.forget(topic);
-                frame(WatchCursor.encode(s.cursors()), "topic-deleted", "{\"topic\":" + quote(topic)
+                SortedMap<String, Long> rest = s.cursors();
+                rest.remove(topic);
+                frame(WatchCursor.encode(rest), "topic-deleted", "{\"topic\":" + quote(topic)
                         + ",\"head_seq\":0,\"reason\":\"deleted\"}");
+                s.forget(topic); // once told: a stream that fails to say it says it again
                 return false;
             }
             if (e.code() == ErrorCode.NOT_READY) {
                 return false; // replaying after a restart: the next pass tries again
             }
-            throw new IOException(e);
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
         boolean first = readBefore.put(topic, true) == null;
+        SortedMap<String, Long> ids = s.cursors();
         Tombstone t = r.tombstone();
         if (t != null) {
-            s.moveTo(topic, t.gapTo());
+            boolean tooOld = first && !t.reason().equals("recreated");
+            ids.put(topic, t.reason().equals("recreated") ? r.nextFromSeq() : t.gapTo());
             JsonOut d = new JsonOut(160).ascii("{\"topic\":").string(topic).ascii(",\"reason\":")
-                    .string(first && !t.reason().equals("recreated") ? "from_seq_too_old" : t.reason())
+                    .string(tooOld ? "from_seq_too_old" : t.reason())
                     .ascii(",\"gap_from\":").number(t.gapFrom()).ascii(",\"gap_to\":").number(t.gapTo());
-            if (!first) {
+            if (!tooOld) {
                 d.ascii(",\"missed_estimate\":").number(t.missedEstimate());
             }
             d.ascii(",\"earliest_seq\":").number(t.earliestSeq()).ascii(",\"head_seq\":").number(t.headSeq())
                     .raw((byte) '}');
-            frame(WatchCursor.encode(s.cursors()), "tombstone", d.toString());
+            frame(WatchCursor.encode(ids), "tombstone", d.toString());
         }
-        long from = t == null ? cursor : t.gapTo();
-        s.moveTo(topic, r.nextFromSeq());
+        long from = t == null ? cursor : Math.min(t.gapTo(), firstSeq(records) - 1);
+        ids.put(topic, r.nextFromSeq());
         if (r.records() > 0) {
             caughtUp.put(topic, false);
             JsonOut d = new JsonOut(records.size() + 128).ascii("{\"topic\":").string(topic)
                     .ascii(",\"from_seq\":").number(from).ascii(",\"head_seq\":").number(r.headSeq())
                     .ascii(",\"records\":[").raw(records.toByteArray(), 0, records.size())
                     .ascii("],\"to_seq\":").number(r.nextFromSeq()).raw((byte) '}');
-            frame(WatchCursor.encode(s.cursors()), "record", d.toString());
+            frame(WatchCursor.encode(ids), "record", d.toString());
+        }
+        if (!s.advance(stream.generation(), topic, cursor, r.nextFromSeq())) {
+            return false; // a newer stream moved it: this one is about to end
         }
         if (!r.caughtUp()) {
             return true;
@@ -146,6 +168,21 @@ public final class WatchStream {
                     + r.headSeq() + "}");
         }
         return false;
+    }
+
+    /** The seq of the first record a read wrote, {@code Long.MAX_VALUE} for none. */
+    private static long firstSeq(JsonOut records) {
+        String head = new String(records.toByteArray(), 0, Math.min(records.size(), 40),
+                java.nio.charset.StandardCharsets.US_ASCII);
+        int at = head.indexOf("\"$seq\":");
+        if (at < 0) {
+            return Long.MAX_VALUE;
+        }
+        int end = at + 7;
+        while (end < head.length() && Character.isDigit(head.charAt(end))) {
+            end++;
+        }
+        return Long.parseLong(head, at + 7, end, 10);
     }
 
     /**

@@ -171,6 +171,22 @@ class WatchHttpTest {
         srv.json("DELETE", "/v0/topics/b", null);
         assertTrue(next(frames).contains("event: topic-deleted"));
         assertEquals("<end>", next(frames));
+        assertEquals(404, srv.send("GET", "/v0/watch/" + wid, null).status(), "nothing left to stream: no reconnect loop");
+    }
+
+    @Test
+    void aCursorFromTheFutureGetsARecreatedTombstoneAndTheRecordsAfterIt() throws Exception {
+        String wid = create("{\"topics\":{\"a\":{\"from_seq\":100}},\"limit\":2}");
+        BlockingQueue<String> frames = stream(wid);
+        next(frames);
+        String tomb = next(frames);
+        assertTrue(tomb.contains("event: tombstone") && tomb.contains("\"reason\":\"recreated\"")
+                && tomb.contains("\"missed_estimate\":3"), tomb);
+        String first = next(frames);
+        assertTrue(first.contains("\"from_seq\":0,") && first.contains("\"to_seq\":2}"), first);
+        assertTrue(first.startsWith("id: " + id("a", 2)), first);
+        String second = next(frames);
+        assertTrue(second.startsWith("id: " + id("a", 3)) && second.contains("\"from_seq\":2,"), second);
     }
 
     @Test

@@ -72,10 +72,15 @@ class WatchSessionsTest {
     @Test
     void aReconnectResumesFromTheServerCursorsAndLastEventIdCanOnlyRewind() {
         WatchSession s = sessions.create("key-1", WatchOptions.DEFAULTS, cursors("a", 10, "b", 20));
-        s.delivered("a", 15);
-        s.delivered("b", 18); // never backwards
-        s.delivered("gone", 99); // not watched: ignored
+        WatchSessions.Stream st = sessions.open(s.wid());
+        assertTrue(s.advance(st.generation(), "a", 10, 15));
+        assertFalse(s.advance(st.generation(), "b", 19, 25), "not from where the read started: ignored");
+        assertFalse(s.advance(st.generation(), "gone", 0, 99), "not watched: ignored");
         assertEquals(cursors("a", 15, "b", 20), s.cursors());
+        WatchSessions.Stream newer = sessions.open(s.wid());
+        assertFalse(s.advance(st.generation(), "a", 15, 30), "a stream that lost the session moves nothing");
+        assertTrue(s.advance(newer.generation(), "a", 15, 16));
+        assertTrue(s.advance(newer.generation(), "a", 16, 15), "back too: a recreated topic");
         assertEquals(cursors("a", 12, "b", 20),
                 s.resume(WatchCursor.encode(cursors("a", 12, "b", 25, "unknown", 1))), "rewinds a, never advances b");
         assertEquals(cursors("a", 12, "b", 20), s.resume("garbage"));
