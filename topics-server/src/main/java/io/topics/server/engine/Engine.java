@@ -348,6 +348,16 @@ public final class Engine {
         return require(name).signal.arm();
     }
 
+    /**
+     * The topic's read version (see {@code TopicLog.version}): equal before and after a read
+     * means that read is what any read with the same query returns until it moves.
+     *
+     * @throws TopicsException {@code 404 topic_not_found}
+     */
+    public long readVersion(String name) {
+        return require(name).log.version();
+    }
+
     /** Topic state (spec §4.2); {@code touch} bumps the auto-priority recency clock. */
     public TopicInfo state(String name, boolean touch) {
         Topic t = require(name);

@@ -37,6 +37,11 @@ public final class JsonOut {
         return Arrays.copyOf(buf, size);
     }
 
+    /** Writes what this holds to {@code out}, without a copy. */
+    public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+        out.write(buf, 0, size);
+    }
+
     public void reset() {
         size = 0;
     }

@@ -71,6 +71,7 @@ final class Topic {
     /** Caller holds {@link #lock}. */
     void config(TopicConfig c) {
         config = c;
+        log.changed(); // dedupe_node changes what reads return
     }
 
     boolean retired() {

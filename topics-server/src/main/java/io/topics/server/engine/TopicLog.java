@@ -58,6 +58,8 @@ final class TopicLog {
      */
     private volatile long[] holes = new long[0];
     private DeleteSet deleted = new DeleteSet(); // replaced only by restore, before any reader
+    /** Moves on every change a read could see: a publish, a removal, a config change. */
+    private final AtomicLong version = new AtomicLong();
 
     // The writer's view (under the topic lock), which runs ahead of readers by the batches
     // filled but not yet published: every seq below low is gone, live records are counted.
@@ -66,6 +68,19 @@ final class TopicLog {
     private long wLive;
     private long wBytes;
     private long wCapThrough;
+
+    /**
+     * A number that moves whenever what a read returns could change (a publish, a removal, a
+     * config change): two reads with the same query and the same version return the same.
+     */
+    long version() {
+        return version.get();
+    }
+
+    /** A change outside the log that reads see (the config). */
+    void changed() {
+        version.incrementAndGet();
+    }
 
     /** Highest published seq; 0 when nothing was ever appended. */
     long head() {
@@ -474,6 +489,7 @@ final class TopicLog {
 
     /** Makes a removal of published records visible to readers. */
     private void apply(Removal r) {
+        version.incrementAndGet();
         liveCount.addAndGet(-r.count);
         liveBytes.addAndGet(-r.bytes);
         earliest.accumulateAndGet(Math.min(low, head + 1), Math::max);
@@ -515,6 +531,7 @@ final class TopicLog {
             capThrough.accumulateAndGet(evicted.lastSeq, Math::max);
         }
         earliest.accumulateAndGet(lowAfter, Math::max);
+        version.incrementAndGet();
         head = upTo; // every slot up to here was filled before this volatile write
     }
 

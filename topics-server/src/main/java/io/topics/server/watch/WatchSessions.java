@@ -21,6 +21,41 @@ public final class WatchSessions {
     private final int maxSessions;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, WatchSession> sessions = new ConcurrentHashMap<>();
+    private final Map<BatchKey, Batch> batches = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong batchBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Payload the shared batches may hold; past it the cache starts over. */
+    static final long MAX_BATCH_CACHE_BYTES = 64L << 20;
+
+    /** One read of a topic: from a cursor, with a session's options, at a read version. */
+    record BatchKey(String topic, long cursor, WatchOptions options, long version) {
+    }
+
+    /**
+     * What that read returned: the records as JSON, and the result. Encoded once and handed to
+     * every stream that asks the same question at the same version: many watchers at the tail
+     * of one topic read and encode each new record once between them. Never changed.
+     */
+    record Batch(io.topics.server.engine.DiffResult result, io.topics.server.engine.JsonOut records) {
+    }
+
+    /** A batch another stream read, or null. */
+    Batch batch(BatchKey key) {
+        return batches.get(key);
+    }
+
+    /** Shares a batch read at {@code key}'s version (the caller saw that version before and after it). */
+    void share(BatchKey key, Batch b) {
+        if (batchBytes.addAndGet(b.records().size()) > MAX_BATCH_CACHE_BYTES) {
+            batches.clear(); // bounded: old versions are never asked for again anyway
+            batchBytes.set(b.records().size());
+        }
+        if (batches.size() > 4096) {
+            batches.clear();
+            batchBytes.set(b.records().size());
+        }
+        batches.put(key, b);
+    }
 
     /** @param maxSessions at most this many live sessions; 0 for no cap */
     public WatchSessions(InstantSource clock, int maxSessions) {

@@ -108,11 +108,22 @@ public final class WatchStream {
         }
         long cursor = at;
         WatchOptions o = s.options();
-        JsonOut records = new JsonOut();
+        JsonOut records;
         DiffResult r;
         try {
-            r = engine.diff(topic, new DiffQuery(cursor, o.limit(), o.maxBatchBytes(), 0, o.includeTags(),
-                    o.includeMeta(), o.nodes(), o.includeData()), records);
+            WatchSessions.BatchKey key = new WatchSessions.BatchKey(topic, cursor, o, engine.readVersion(topic));
+            WatchSessions.Batch shared = sessions.batch(key);
+            if (shared != null) {
+                r = shared.result();
+                records = shared.records();
+            } else {
+                records = new JsonOut();
+                r = engine.diff(topic, new DiffQuery(cursor, o.limit(), o.maxBatchBytes(), 0, o.includeTags(),
+                        o.includeMeta(), o.nodes(), o.includeData()), records);
+                if (engine.readVersion(topic) == key.version()) {
+                    sessions.share(key, new WatchSessions.Batch(r, records)); // nothing moved during the read
+                }
+            }
         } catch (TopicsException e) {
             if (e.code() == ErrorCode.TOPIC_NOT_FOUND) {
                 SortedMap<String, Long> rest = s.cursors();
@@ -144,17 +155,16 @@ public final class WatchStream {
             }
             d.ascii(",\"earliest_seq\":").number(t.earliestSeq()).ascii(",\"head_seq\":").number(t.headSeq())
                     .raw((byte) '}');
-            frame(WatchCursor.encode(ids), "tombstone", d.toString());
+            frame(WatchCursor.encode(ids), "tombstone", d);
         }
         long from = t == null ? cursor : Math.min(t.gapTo(), firstSeq(records) - 1);
         ids.put(topic, r.nextFromSeq());
         if (r.records() > 0) {
             caughtUp.put(topic, false);
-            JsonOut d = new JsonOut(records.size() + 128).ascii("{\"topic\":").string(topic)
-                    .ascii(",\"from_seq\":").number(from).ascii(",\"head_seq\":").number(r.headSeq())
-                    .ascii(",\"records\":[").raw(records.toByteArray(), 0, records.size())
-                    .ascii("],\"to_seq\":").number(r.nextFromSeq()).raw((byte) '}');
-            frame(WatchCursor.encode(ids), "record", d.toString());
+            JsonOut head = new JsonOut(96).ascii("{\"topic\":").string(topic).ascii(",\"from_seq\":").number(from)
+                    .ascii(",\"head_seq\":").number(r.headSeq()).ascii(",\"records\":[");
+            JsonOut tail = new JsonOut(32).ascii("],\"to_seq\":").number(r.nextFromSeq()).raw((byte) '}');
+            frame(WatchCursor.encode(ids), "record", head, records, tail); // the records' bytes go out as read
         }
         if (!s.advance(stream.generation(), topic, cursor, r.nextFromSeq())) {
             return false; // a newer stream moved it: this one is about to end
@@ -232,12 +242,26 @@ public final class WatchStream {
     }
 
     private void frame(String id, String event, String data) throws IOException {
-        StringBuilder f = new StringBuilder(data.length() + 64);
+        byte[] utf8 = data.getBytes(StandardCharsets.UTF_8);
+        frame(id, event, new JsonOut(utf8.length).raw(utf8, 0, utf8.length));
+    }
+
+    /** One frame whose data is the parts, in order, with no copy of them; then a flush. */
+    private void frame(String id, String event, JsonOut... data) throws IOException {
+        StringBuilder f = new StringBuilder(96);
         if (id != null) {
             f.append("id: ").append(id).append('\n');
         }
-        write(f.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n").toString());
+        out.write(f.append("event: ").append(event).append("\ndata: ").toString().getBytes(StandardCharsets.UTF_8));
+        for (JsonOut part : data) {
+            part.writeTo(out);
+        }
+        out.write(FRAME_END);
+        out.flush();
+        lastSentMs = clock.millis();
     }
+
+    private static final byte[] FRAME_END = {'\n', '\n'};
 
     private void write(String text) throws IOException {
         out.write(text.getBytes(StandardCharsets.UTF_8));

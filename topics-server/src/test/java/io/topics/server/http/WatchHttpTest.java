@@ -206,6 +206,25 @@ class WatchHttpTest {
     }
 
     @Test
+    void watchersAtOneCursorShareABatchButNeverOneADeleteMadeStale() throws Exception {
+        srv.json("POST", "/v0/topics/a", "{\"records\":[{\"data\":4,\"tag\":\"x\"}]}");
+        String body = "{\"topics\":{\"a\":{\"from_seq\":3}}}";
+        BlockingQueue<String> first = stream(create(body));
+        BlockingQueue<String> second = stream(create(body));
+        next(first);
+        next(second);
+        String one = next(first);
+        assertEquals(one, next(second), "the same question at the same version: the same frame");
+        assertTrue(one.contains("{\"$seq\":4,"), one);
+        srv.json("POST", "/v0/topics/a/delete", "{\"match\":\"x\"}");
+        BlockingQueue<String> third = stream(create(body));
+        next(third);
+        String after = next(third);
+        assertTrue(after.contains("event: caught-up") && !after.contains("$seq"), "the deleted record is never served: "
+                + after);
+    }
+
+    @Test
     void badRequestsGetTheirErrors() throws Exception {
         assertEquals("topic_not_found", srv.json("POST", "/v0/watch", "{\"topics\":{\"nope\":{}}}").errorCode());
         assertEquals(200, srv.json("POST", "/v0/watch?lenient=true", "{\"topics\":{\"nope\":{},\"a\":{}}}").status());
