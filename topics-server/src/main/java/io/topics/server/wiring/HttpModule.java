@@ -15,8 +15,6 @@ import jakarta.inject.Singleton;
 
 @Module
 final class HttpModule {
-    /** Live watch sessions at most (spec §15's default; its setting comes with the resource caps). */
-    private static final int MAX_WATCH_SESSIONS = 10_000;
 
     private HttpModule() {
     }
@@ -38,7 +36,7 @@ final class HttpModule {
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
                          WalJournal journal) {
         return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                journal::wal, new WatchSessions(clock, MAX_WATCH_SESSIONS));
+                journal::wal, new WatchSessions(clock, config.maxWatchSessions()));
     }
 
     @Provides

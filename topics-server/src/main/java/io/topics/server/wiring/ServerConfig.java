@@ -108,6 +108,11 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 flag(s, "TOPICS_ALLOW_INSECURE_NO_AUTH"), flag(s, "TOPICS_HEALTH_AUTH"), walShards(s), limits, engine, checkpoints, s);
     }
 
+    /** {@code TOPICS_MAX_WATCH_SESSIONS} (spec §15): live watch sessions at most, default 10 000; 0 for no cap. */
+    public int maxWatchSessions() {
+        return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_MAX_WATCH_SESSIONS", 10_000));
+    }
+
     /** The log levels {@code TOPICS_LOG} accepts. */
     public static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
 

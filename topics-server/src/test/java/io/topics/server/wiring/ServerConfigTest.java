@@ -32,6 +32,12 @@ class ServerConfigTest {
     }
 
     @Test
+    void theWatchSessionCapIsASetting() {
+        assertEquals(10_000, ServerConfig.from(Map.of()).maxWatchSessions());
+        assertEquals(3, ServerConfig.from(Map.of("TOPICS_MAX_WATCH_SESSIONS", "3")).maxWatchSessions());
+    }
+
+    @Test
     void logLevelsAreCheckedNotGuessed() {
         assertEquals("info", ServerConfig.from(Map.of()).logLevel());
         assertEquals("warn", ServerConfig.from(Map.of("TOPICS_LOG", " WARN ")).logLevel());
