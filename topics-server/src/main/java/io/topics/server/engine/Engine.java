@@ -245,7 +245,7 @@ public final class Engine {
                 if (!cls.logsRecords() && last > t.reserved) {
                     // unlogged records vanish in a crash; their seqs must not be handed out again
                     long upTo = last + RESERVE_BLOCK;
-                    commit(journal.reserveHead(t.id, upTo, now));
+                    commit(journal.mark(Journal.Mark.RESERVE_HEAD, t.id, upTo, now));
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
@@ -461,8 +461,8 @@ public final class Engine {
     /**
      * The records below {@code bound} whose tag matches, as pairs for {@link TopicLog#deleteSeqs}:
      * seq, then payload bytes. Sealed ones come with their sizes from each segment's tag section
-     * (a segment that cannot hold the tag answers from memory); those in memory with -1, looked
-     * up there. A seq both sealed and still in memory shows twice: deleteSeqs counts it once.
+     * (a segment that cannot hold the tag answers from memory), those in memory from their
+     * chunk. A seq both sealed and still in memory shows twice: deleteSeqs counts it once.
      */
     private static long[] taggedSeqs(Topic t, String tag, boolean prefix, long bound) throws IOException {
         long[][] found = {new long[32]};
@@ -480,9 +480,9 @@ public final class Engine {
                 s.forEachTagged(tag, prefix, bound, add);
             }
         }
-        t.log.forEachHotTag(from, bound, (seq, tg) -> {
+        t.log.forEachHotTag(from, bound, (seq, tg, size) -> {
             if (prefix ? tg.startsWith(tag) : tg.equals(tag)) {
-                add.accept(seq, -1);
+                add.accept(seq, size);
             }
         });
         return java.util.Arrays.copyOf(found[0], n[0]);
@@ -523,7 +523,7 @@ public final class Engine {
      */
     private void journalCapFloor(Topic t, TopicLog.Removal evicted, long lowBefore, long ts, boolean unloggedWrite) {
         if (evicted.count() > 0 && lowBefore <= t.loggedThrough && (unloggedWrite || t.unloggedThrough >= lowBefore)) {
-            commit(journal.capFloor(t.id, evicted.lastSeq(), ts));
+            commit(journal.mark(Journal.Mark.CAP_FLOOR, t.id, evicted.lastSeq(), ts));
         }
     }
 
@@ -531,7 +531,7 @@ public final class Engine {
     private void journalTtlFloor(Topic t) {
         long through = t.log.ttlThrough();
         if (through > t.journaledTtl) {
-            commit(journal.ttlFloor(t.id, through, clock.millis()));
+            commit(journal.mark(Journal.Mark.TTL_FLOOR, t.id, through, clock.millis()));
             t.journaledTtl = through;
         }
     }
@@ -937,7 +937,7 @@ public final class Engine {
                     awaitPublished(t, t.log.filled(), "in-flight writes");
                     settleTail(t);
                     // journaled too: the final snapshot may not come (a failed seal, a replay still running)
-                    commit(journal.tailSettled(t.id, t.tailReserved, clock.millis()));
+                    commit(journal.mark(Journal.Mark.TAIL_SETTLED, t.id, t.tailReserved, clock.millis()));
                 }
             } finally {
                 t.lock.unlock();
@@ -966,12 +966,12 @@ public final class Engine {
         }
         if (last > t.tailReserved) {
             long upTo = last + TAIL_BLOCK;
-            commit(journal.reserveTail(t.id, upTo, now));
+            commit(journal.mark(Journal.Mark.RESERVE_TAIL, t.id, upTo, now));
             t.tailReserved = upTo;
         }
         if (t.tailRequested == null && last > t.tailReserved - TAIL_BLOCK / 2) {
             t.tailRequestedUpTo = t.tailReserved + TAIL_BLOCK;
-            t.tailRequested = journal.reserveTail(t.id, t.tailRequestedUpTo, now);
+            t.tailRequested = journal.mark(Journal.Mark.RESERVE_TAIL, t.id, t.tailRequestedUpTo, now);
         }
     }
 

@@ -21,23 +21,25 @@ public interface Journal {
 
     CompletableFuture<Void> topicDeleted(long topicId, long ts);
 
-    /** Seqs up to {@code upTo} may have been handed out and must never be reused. */
-    CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts);
+    /** What a {@link #mark} says of a topic's seqs up to the one it names. */
+    enum Mark {
+        /** They may have been handed out to unlogged writes and must never be reused. */
+        RESERVE_HEAD,
+        /** They may be handed out to writes a crash can lose (memory, disk). */
+        RESERVE_TAIL,
+        /** A clean stop: none after it stands for a lost write. */
+        TAIL_SETTLED,
+        /** The live records up to it expired by TTL. */
+        TTL_FLOOR,
+        /** The live records up to it were evicted by a cap. */
+        CAP_FLOOR
+    }
 
-    /** The topic's records up to {@code seq} expired by TTL; always forced. */
-    CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts);
-
-    /** Seqs up to {@code upTo} may be handed out to writes a crash can lose; always forced. */
-    CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts);
-
-    /** A clean stop: no seq after {@code head} stands for a lost write; always forced. */
-    CompletableFuture<Void> tailSettled(long topicId, long head, long ts);
+    /** A mark on the topic's seqs up to {@code seq}; always forced. */
+    CompletableFuture<Void> mark(Mark mark, long topicId, long seq, long ts);
 
     /** A crash lost the topic's seqs {@code from..to}; always forced. */
     CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts);
-
-    /** The topic's records up to {@code seq} were evicted by a cap; always forced. */
-    CompletableFuture<Void> capFloor(long topicId, long seq, long ts);
 
     /** A record delete ({@link Codec#delete} format), committed like the topic's records. */
     CompletableFuture<Void> recordsDeleted(long topicId, long ts, ByteBuffer delete, AckPoint ack);
@@ -82,32 +84,12 @@ public interface Journal {
         }
 
         @Override
-        public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
-            return DONE;
-        }
-
-        @Override
-        public CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts) {
-            return DONE;
-        }
-
-        @Override
-        public CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts) {
-            return DONE;
-        }
-
-        @Override
-        public CompletableFuture<Void> tailSettled(long topicId, long head, long ts) {
+        public CompletableFuture<Void> mark(Mark mark, long topicId, long seq, long ts) {
             return DONE;
         }
 
         @Override
         public CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts) {
-            return DONE;
-        }
-
-        @Override
-        public CompletableFuture<Void> capFloor(long topicId, long seq, long ts) {
             return DONE;
         }
 

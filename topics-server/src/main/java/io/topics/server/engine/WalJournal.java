@@ -44,33 +44,20 @@ public final class WalJournal implements Journal {
     }
 
     @Override
-    public CompletableFuture<Void> reserveHead(long topicId, long upTo, long ts) {
-        return frame(FrameType.RESERVE_HEAD, topicId, upTo, ts, EMPTY, AckPoint.FORCED);
-    }
-
-    @Override
-    public CompletableFuture<Void> ttlFloor(long topicId, long seq, long ts) {
-        return frame(FrameType.TTL_FLOOR, topicId, seq, ts, EMPTY, AckPoint.FORCED);
-    }
-
-    @Override
-    public CompletableFuture<Void> reserveTail(long topicId, long upTo, long ts) {
-        return frame(FrameType.RESERVE_TAIL, topicId, upTo, ts, EMPTY, AckPoint.FORCED);
-    }
-
-    @Override
-    public CompletableFuture<Void> tailSettled(long topicId, long head, long ts) {
-        return frame(FrameType.TAIL_SETTLED, topicId, head, ts, EMPTY, AckPoint.FORCED);
+    public CompletableFuture<Void> mark(Mark mark, long topicId, long seq, long ts) {
+        FrameType type = switch (mark) {
+            case RESERVE_HEAD -> FrameType.RESERVE_HEAD;
+            case RESERVE_TAIL -> FrameType.RESERVE_TAIL;
+            case TAIL_SETTLED -> FrameType.TAIL_SETTLED;
+            case TTL_FLOOR -> FrameType.TTL_FLOOR;
+            case CAP_FLOOR -> FrameType.CAP_FLOOR;
+        };
+        return frame(type, topicId, seq, ts, EMPTY, AckPoint.FORCED);
     }
 
     @Override
     public CompletableFuture<Void> lostRange(long topicId, long from, long to, long ts) {
         return frame(FrameType.LOST_RANGE, topicId, to, ts, Codec.lostRange(from), AckPoint.FORCED);
-    }
-
-    @Override
-    public CompletableFuture<Void> capFloor(long topicId, long seq, long ts) {
-        return frame(FrameType.CAP_FLOOR, topicId, seq, ts, EMPTY, AckPoint.FORCED);
     }
 
     @Override
