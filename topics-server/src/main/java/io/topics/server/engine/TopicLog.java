@@ -325,8 +325,8 @@ final class TopicLog {
 
     /**
      * Deletes the live records in {@code seqSizes[0, n)}, pairs of a published seq (in any order,
-     * repeats counted once) and its payload bytes, or -1 to look the size up (cheap for a record
-     * in memory); silent. Applies at once. Caller holds the topic lock.
+     * repeats counted once) and its payload bytes; silent. Applies at once. Caller holds the
+     * topic lock.
      */
     Removal deleteSeqs(long[] seqSizes, int n) throws IOException {
         long count = 0;
@@ -336,13 +336,9 @@ final class TopicLog {
             if (seq < low || seq > head || deleted.contains(seq)) {
                 continue;
             }
-            int size = seqSizes[i + 1] >= 0 ? (int) seqSizes[i + 1] : sizeOf(seq);
-            if (size < 0) {
-                continue; // no record at that seq
-            }
             deleted.add(seq);
             count++;
-            bytes += size;
+            bytes += seqSizes[i + 1];
         }
         wLive -= count;
         wBytes -= bytes;
@@ -355,15 +351,6 @@ final class TopicLog {
     }
 
     /** Payload bytes of the record at {@code seq}, or -1 when none is held there. */
-    private int sizeOf(long seq) throws IOException {
-        int[] size = {-1};
-        walk(seq, seq, (s, ts, sz, tag) -> {
-            size[0] = sz;
-            return false;
-        });
-        return size[0];
-    }
-
     /** Visits the tagged records at or above {@code from} and below {@code bound} held in memory. */
     void forEachHotTag(long from, long bound, TagVisitor v) {
         for (Chunk c : chunks) {
@@ -372,14 +359,14 @@ final class TopicLog {
             }
             for (int i = (int) Math.max(0, from - c.firstSeq); i < c.count && c.firstSeq + i < bound; i++) {
                 if (c.tag[i] != null) {
-                    v.visit(c.firstSeq + i, c.tag[i]);
+                    v.visit(c.firstSeq + i, c.tag[i], c.dataLen[i] + c.metaLen[i]);
                 }
             }
         }
     }
 
     interface TagVisitor {
-        void visit(long seq, String tag);
+        void visit(long seq, String tag, int payloadBytes);
     }
 
     /** Live records and bytes a removal took, the highest live seq it took (0 if none), and memory it released. */

@@ -118,7 +118,7 @@ public final class Requests {
     }
 
     /** A watch body (spec §11.1): each topic's start ({@code from_seq}, or {@code tail}), and the options. */
-    record Watch(Map<String, long[]> topics, WatchOptions options) {
+    record Watch(Map<String, Long> topics, WatchOptions options) {
         static final long TAIL = -1; // a start that means the head at creation
     }
 
@@ -127,7 +127,7 @@ public final class Requests {
 
     public Watch watch(byte[] body, int len) {
         try (JsonParser p = Json.objectParser(body, len)) {
-            Map<String, long[]> topics = null;
+            Map<String, Long> topics = null;
             Set<String> nodes = Set.of();
             int limit = WatchOptions.DEFAULT_LIMIT;
             long maxBytes = WatchOptions.DEFAULT_MAX_BATCH_BYTES;
@@ -174,11 +174,11 @@ public final class Requests {
         }
     }
 
-    private static Map<String, long[]> watchTopics(JsonParser p) throws IOException {
+    private static Map<String, Long> watchTopics(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw TopicsException.invalid("topics must be an object of topic -> {from_seq, tail}");
         }
-        Map<String, long[]> topics = new java.util.LinkedHashMap<>();
+        Map<String, Long> topics = new java.util.LinkedHashMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             io.topics.api.Names.requireTopicName(name);
@@ -196,7 +196,7 @@ public final class Requests {
                     default -> p.skipChildren();
                 }
             }
-            topics.put(name, new long[] {tail ? Watch.TAIL : from});
+            topics.put(name, tail ? Watch.TAIL : from);
             if (topics.size() > MAX_WATCH_TOPICS) {
                 throw TopicsException.invalid("topics must name 1 to " + MAX_WATCH_TOPICS + " topics");
             }

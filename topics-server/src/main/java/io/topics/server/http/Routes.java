@@ -27,8 +27,9 @@ public final class Routes {
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, InstantSource clock,
                   boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions) {
         this.ctx = new Exchange.Context(state, auth, limits);
-        this.topics = new TopicsService(engine, new Requests(limits), ctx);
-        this.watch = new WatchService(engine, new Requests(limits), ctx, watchSessions, clock);
+        Requests requests = new Requests(limits);
+        this.topics = new TopicsService(engine, requests, ctx);
+        this.watch = new WatchService(engine, requests, ctx, watchSessions, clock);
         this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, wal);
     }
 

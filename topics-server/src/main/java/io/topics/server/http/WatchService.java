@@ -48,7 +48,7 @@ final class WatchService {
         boolean lenient = ex.queryFlag("lenient", false);
         Map<String, Long> start = new TreeMap<>();
         JsonOut topics = new JsonOut(256).raw((byte) '{');
-        for (Map.Entry<String, long[]> e : w.topics().entrySet()) {
+        for (Map.Entry<String, Long> e : w.topics().entrySet()) {
             String topic = e.getKey();
             if (!ex.principal().mayTouch(topic)) {
                 throw new TopicsException(ErrorCode.FORBIDDEN, "this key may not access \"" + topic + "\"",
@@ -63,7 +63,7 @@ final class WatchService {
                 }
                 throw notFound;
             }
-            long from = e.getValue()[0] == Requests.Watch.TAIL ? info.headSeq() : e.getValue()[0];
+            long from = e.getValue() == Requests.Watch.TAIL ? info.headSeq() : e.getValue();
             start.put(topic, from);
             if (topics.size() > 1) {
                 topics.raw((byte) ',');

@@ -157,7 +157,9 @@ public final class WatchStream {
                     .raw((byte) '}');
             frame(WatchCursor.encode(ids), "tombstone", d);
         }
-        long from = t == null ? cursor : Math.min(t.gapTo(), firstSeq(records) - 1);
+        // after a tombstone the batch follows its gap; a recreated one starts where the read did
+        long from = t == null ? cursor
+                : t.reason().equals("recreated") ? r.nextFromSeq() - r.scanned() : t.gapTo();
         ids.put(topic, r.nextFromSeq());
         if (r.records() > 0) {
             caughtUp.put(topic, false);
@@ -178,21 +180,6 @@ public final class WatchStream {
                     + r.headSeq() + "}");
         }
         return false;
-    }
-
-    /** The seq of the first record a read wrote, {@code Long.MAX_VALUE} for none. */
-    private static long firstSeq(JsonOut records) {
-        String head = new String(records.toByteArray(), 0, Math.min(records.size(), 40),
-                java.nio.charset.StandardCharsets.US_ASCII);
-        int at = head.indexOf("\"$seq\":");
-        if (at < 0) {
-            return Long.MAX_VALUE;
-        }
-        int end = at + 7;
-        while (end < head.length() && Character.isDigit(head.charAt(end))) {
-            end++;
-        }
-        return Long.parseLong(head, at + 7, end, 10);
     }
 
     /**
