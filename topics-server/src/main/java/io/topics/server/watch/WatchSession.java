@@ -39,6 +39,11 @@ public final class WatchSession {
         return options;
     }
 
+    /** One topic's cursor now, or null when it is not watched (any more). */
+    public synchronized Long cursor(String topic) {
+        return cursors.get(topic);
+    }
+
     /** The cursors now, keys sorted. */
     public synchronized SortedMap<String, Long> cursors() {
         return new TreeMap<>(cursors);

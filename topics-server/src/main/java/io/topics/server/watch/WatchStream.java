@@ -102,7 +102,7 @@ public final class WatchStream {
      * this stream still owns the session and the cursor is where this read started.
      */
     private boolean pass(WatchSession s, String topic) throws IOException {
-        Long at = s.cursors().get(topic);
+        Long at = s.cursor(topic);
         if (at == null || !stream.current()) {
             return false; // forgotten meanwhile, or a newer stream owns the session
         }
