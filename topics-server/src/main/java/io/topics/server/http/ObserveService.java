@@ -13,6 +13,7 @@ import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.engine.TopicInfo;
+import io.topics.server.watch.WatchSessions;
 import io.topics.wal.ForceLatency;
 import io.topics.wal.Wal;
 import io.topics.wal.WalStats;
@@ -32,10 +33,12 @@ final class ObserveService {
     private final Scope healthScope;
 
     private final Supplier<Wal> wal;
+    private final WatchSessions watch;
 
     ObserveService(Engine engine, ServerState state, InstantSource clock, Exchange.Context ctx, boolean healthAuth,
-                   Supplier<Wal> wal) {
+                   Supplier<Wal> wal, WatchSessions watch) {
         this.wal = wal;
+        this.watch = watch;
         this.engine = engine;
         this.state = state;
         this.clock = clock;
@@ -93,7 +96,8 @@ final class ObserveService {
                     .ascii(",\"records_evicted\":").number(s.recordsEvicted())
                     .ascii(",\"records_expired\":").number(s.recordsExpired())
                     .ascii(",\"records_deleted\":").number(s.recordsDeleted())
-                    .ascii(",\"queue_topics\":0,\"queue_leases_in_flight\":0,\"sse_connections\":0,\"watch_sessions\":0")
+                    .ascii(",\"queue_topics\":0,\"queue_leases_in_flight\":0,\"sse_connections\":").number(watch.streams())
+                    .ascii(",\"watch_sessions\":").number(watch.size())
                     .ascii(",\"ready\":").bool(state.phase() == ServerState.Phase.READY)
                     .ascii(",\"replay_progress\":").ascii(Double.toString(state.recoveryProgress()))
                     .ascii(",\"uptime_ms\":").number(uptimeMs()).raw((byte) ',');
@@ -116,8 +120,8 @@ final class ObserveService {
         counter(b, "topics_records_deleted_total", "Records deleted by /delete since start.", s.recordsDeleted());
         gauge(b, "topics_queue_topics", "Topics in queue mode.", 0);
         gauge(b, "topics_queue_leases_in_flight", "Queue leases held.", 0);
-        gauge(b, "topics_sse_connections", "Open SSE streams.", 0);
-        gauge(b, "topics_watch_sessions", "Watch sessions.", 0);
+        gauge(b, "topics_sse_connections", "Open SSE streams.", watch.streams());
+        gauge(b, "topics_watch_sessions", "Watch sessions.", watch.size());
         gauge(b, "topics_ready", "1 when the server serves every endpoint.", state.phase() == ServerState.Phase.READY ? 1 : 0);
         b.append("# HELP topics_recovery_progress Log replay progress, 0 to 1.\n# TYPE topics_recovery_progress gauge\n")
                 .append("topics_recovery_progress ").append(state.recoveryProgress()).append('\n');

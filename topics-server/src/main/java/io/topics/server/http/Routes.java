@@ -12,6 +12,7 @@ import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.JsonOut;
 import io.topics.server.watch.WatchSessions;
+import io.topics.server.watch.WriteDeadline;
 import io.topics.wal.Wal;
 
 /**
@@ -25,12 +26,12 @@ public final class Routes {
     private final Exchange.Context ctx;
 
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, InstantSource clock,
-                  boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions) {
+                  boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions, WriteDeadline deadline) {
         this.ctx = new Exchange.Context(state, auth, limits);
         Requests requests = new Requests(limits);
         this.topics = new TopicsService(engine, requests, ctx);
-        this.watch = new WatchService(engine, requests, ctx, watchSessions, clock);
-        this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, wal);
+        this.watch = new WatchService(engine, requests, ctx, watchSessions, deadline, clock);
+        this.observe = new ObserveService(engine, state, clock, ctx, healthAuth, wal, watchSessions);
     }
 
     /**

@@ -17,6 +17,7 @@ import io.topics.server.engine.TopicInfo;
 import io.topics.server.watch.WatchSession;
 import io.topics.server.watch.WatchSessions;
 import io.topics.server.watch.WatchStream;
+import io.topics.server.watch.WriteDeadline;
 
 /** The multiplexed SSE watch of spec §11: create a session, then stream it. */
 final class WatchService {
@@ -24,13 +25,16 @@ final class WatchService {
     private final Requests requests;
     private final Exchange.Context ctx;
     private final WatchSessions sessions;
+    private final WriteDeadline deadline;
     private final InstantSource clock;
 
-    WatchService(Engine engine, Requests requests, Exchange.Context ctx, WatchSessions sessions, InstantSource clock) {
+    WatchService(Engine engine, Requests requests, Exchange.Context ctx, WatchSessions sessions, WriteDeadline deadline,
+                 InstantSource clock) {
         this.engine = engine;
         this.requests = requests;
         this.ctx = ctx;
         this.sessions = sessions;
+        this.deadline = deadline;
         this.clock = clock;
     }
 
@@ -114,7 +118,7 @@ final class WatchService {
             ex.res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                     .header(HeaderNames.CACHE_CONTROL, "no-store")
                     .header(HeaderNames.create("X-Accel-Buffering"), "no");
-            try (OutputStream out = ex.res.outputStream()) {
+            try (OutputStream out = deadline.guard(ex.res.outputStream())) {
                 new WatchStream(engine, sessions, stream, out, clock,
                         () -> ctx.state().phase() == ServerState.Phase.DRAINING)
                         .run(lastEventId != null ? lastEventId : ex.query("cursor"));

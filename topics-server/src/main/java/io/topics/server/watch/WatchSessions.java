@@ -21,6 +21,7 @@ public final class WatchSessions {
     private final int maxSessions;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, WatchSession> sessions = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<BatchKey, Batch> batches = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong batchBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -92,12 +93,22 @@ public final class WatchSessions {
     public Stream open(String wid) {
         collect();
         WatchSession s = sessions.get(wid);
-        return s == null ? null : new Stream(s, s.opened());
+        if (s == null) {
+            return null;
+        }
+        streams.incrementAndGet();
+        return new Stream(s, s.opened());
     }
 
     /** A stream that ended: its session may be collected after its TTL. */
     public void closed(Stream stream) {
         stream.session().closed(clock.millis());
+        streams.decrementAndGet();
+    }
+
+    /** Streams open now (the {@code sse_connections} metric). */
+    public int streams() {
+        return streams.get();
     }
 
     /** Whether the session is still live (not collected). */

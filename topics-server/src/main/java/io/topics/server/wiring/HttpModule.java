@@ -11,6 +11,7 @@ import io.topics.server.engine.WalJournal;
 import io.topics.server.http.Routes;
 import io.topics.server.http.ServerState;
 import io.topics.server.watch.WatchSessions;
+import io.topics.server.watch.WriteDeadline;
 import jakarta.inject.Singleton;
 
 @Module
@@ -33,10 +34,16 @@ final class HttpModule {
 
     @Provides
     @Singleton
+    static WriteDeadline writeDeadline(ServerConfig config, InstantSource clock) {
+        return new WriteDeadline(clock, config.sseStallMs(), true);
+    }
+
+    @Provides
+    @Singleton
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
-                         WalJournal journal) {
+                         WalJournal journal, WriteDeadline deadline) {
         return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                journal::wal, new WatchSessions(clock, config.maxWatchSessions()));
+                journal::wal, new WatchSessions(clock, config.maxWatchSessions()), deadline);
     }
 
     @Provides

@@ -9,6 +9,7 @@ import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
 import io.topics.server.http.ServerState;
+import io.topics.server.watch.WriteDeadline;
 import jakarta.inject.Singleton;
 
 /** Assembles the engine and the Helidon server from the settings, the clock and the plugins. */
@@ -24,6 +25,8 @@ interface ServerComponent {
     ServerState state();
 
     WebServer webServer();
+
+    WriteDeadline writeDeadline();
 
     @Component.Factory
     interface Factory {

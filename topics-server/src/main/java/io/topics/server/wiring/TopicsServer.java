@@ -124,6 +124,7 @@ public final class TopicsServer implements AutoCloseable {
         component.state().draining();
         try {
             webServer.stop();
+            component.writeDeadline().close();
             try {
                 component.checkpoints().close();
             } finally {

@@ -224,6 +224,54 @@ class WatchHttpTest {
                 + after);
     }
 
+    /** The {@code topics_sse_connections} gauge. */
+    int openStreams() {
+        String text = srv.send("GET", "/v0/metrics", null).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^topics_sse_connections (\\d+)$").matcher(text);
+        assertTrue(m.find(), text);
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void aClientThatStopsReadingIsCutAfterTheStallDeadlineAndItsSessionResumes() throws Exception {
+        srv.close();
+        srv = new ServerFixture(dir.resolve("stall"), Map.of("TOPICS_SSE_STALL_MS", "500"));
+        srv.json("PUT", "/v0/topics/big", "{}");
+        String wid = create("{\"topics\":{\"big\":{}}}");
+        try (java.net.Socket silent = new java.net.Socket()) {
+            silent.setReceiveBufferSize(4096); // and it never reads
+            silent.connect(new java.net.InetSocketAddress("127.0.0.1", srv.server.port()));
+            silent.getOutputStream().write(("GET /v0/watch/" + wid + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            awaitTrue(() -> openStreams() == 1, "the silent stream opened");
+            String record = "{\"data\":\"" + "x".repeat(60_000) + "\"}";
+            String body = "{\"records\":[" + String.join(",", java.util.Collections.nCopies(50, record)) + "]}";
+            for (int i = 0; i < 8; i++) { // 24 MB: more than both socket buffers hold
+                assertEquals(200, srv.json("POST", "/v0/topics/big", body).status());
+            }
+            awaitTrue(() -> openStreams() == 0, "the stalled stream was cut");
+        }
+        assertEquals(200, srv.json("POST", "/v0/topics/big", "{\"records\":[{\"data\":\"last\"}]}").status());
+        BlockingQueue<String> again = stream(wid); // the session survived, at what was delivered
+        assertEquals("retry: 2000", next(again));
+        String first = next(again);
+        assertTrue(first.contains("event: record") && !first.contains("\"from_seq\":0,"), "resumed past what "
+                + "reached the socket, not from the start: " + first.substring(0, Math.min(200, first.length())));
+        String f;
+        do {
+            f = next(again);
+        } while (!f.contains("event: caught-up"));
+        assertTrue(f.endsWith("\"head_seq\":401}"), f);
+    }
+
+    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < until, what + ": not within 15 s");
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void badRequestsGetTheirErrors() throws Exception {
         assertEquals("topic_not_found", srv.json("POST", "/v0/watch", "{\"topics\":{\"nope\":{}}}").errorCode());
