@@ -80,6 +80,11 @@ public final class TopicsClient implements AutoCloseable {
         return base;
     }
 
+    /** The {@code Authorization} value this client sends, or null: for callers that speak HTTP themselves. */
+    public String authorization() {
+        return authorization == null ? null : authorization.get();
+    }
+
     /** Closes the pool's connections; a {@link Connection} is closed on its own. */
     @Override
     public void close() {

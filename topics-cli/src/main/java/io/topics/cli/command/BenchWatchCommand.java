@@ -25,9 +25,6 @@ import picocli.CommandLine.Option;
         "Write-to-deliver latency of watch streams: --watchers sessions on --topics topics, then --count",
         "single-record writes --interval-ms apart. Prints progress to stderr and percentiles to stdout."})
 final class BenchWatchCommand extends ServerCommand {
-    /** Each record's data is {@code {"t":<nanoTime when sent>}}. */
-    private static final String SENT = "{\"t\":";
-
     @Option(names = "--topic", paramLabel = "PREFIX", defaultValue = "bench-watch",
             description = "Topic name, or the prefix of --topics names (default: ${DEFAULT-VALUE}).")
     String topic;
@@ -64,25 +61,54 @@ final class BenchWatchCommand extends ServerCommand {
         CountDownLatch ready = new CountDownLatch(watchers);
         CountDownLatch done = new CountDownLatch(watchers);
         TopicsClient client = client();
-        List<Thread> streams = new ArrayList<>();
+        List<String> wids = new ArrayList<>();
         for (int w = 0; w < watchers; w++) {
-            String wid = client.watch(session);
-            streams.add(Thread.ofVirtual().start(() -> watch(client, wid, latency, delivered, ready, done)));
+            wids.add(client.watch(session));
         }
-        if (!ready.await(60, TimeUnit.SECONDS)) {
-            throw new ExitException(ExitCodes.ERROR, "the watch streams did not all open within 60 s");
-        }
-        err().println("bench watch: " + watchers + " streams open; writing " + count + " records");
-        err().flush();
-        for (int i = 0; i < count; i++) {
-            String body = "{\"records\":[{\"data\":{\"t\":" + System.nanoTime() + "}}]}";
-            client.write(names.get(i % names.size()), body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            if (intervalMs > 0) {
-                Thread.sleep(intervalMs);
+        int[] caughtUp = new int[watchers];
+        int[] seen = new int[watchers];
+        StreamFanIn.Sink sink = new StreamFanIn.Sink() {
+            @Override
+            public void caughtUp(int stream) {
+                if (++caughtUp[stream] == topics) {
+                    ready.countDown();
+                }
             }
+
+            @Override
+            public void record(int stream, long sentNanos, long nowNanos) {
+                latency.recordValue(Math.max(0, nowNanos - sentNanos) / 1000);
+                delivered.increment();
+                if (++seen[stream] == count) {
+                    done.countDown();
+                }
+            }
+        };
+        boolean all;
+        try (StreamFanIn streams = new StreamFanIn(client.base(), wids, client.authorization())) {
+            Thread reader = Thread.ofPlatform().name("bench-watch-reader").start(() -> {
+                try {
+                    streams.run(sink);
+                } catch (java.io.IOException e) {
+                    err().println("bench watch: reading the streams failed: " + e);
+                }
+            });
+            if (!ready.await(60, TimeUnit.SECONDS)) {
+                throw new ExitException(ExitCodes.ERROR, "the watch streams did not all open within 60 s");
+            }
+            err().println("bench watch: " + watchers + " streams open; writing " + count + " records");
+            err().flush();
+            for (int i = 0; i < count; i++) {
+                String body = "{\"records\":[{\"data\":{\"t\":" + System.nanoTime() + "}}]}";
+                client.write(names.get(i % names.size()), body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                if (intervalMs > 0) {
+                    Thread.sleep(intervalMs);
+                }
+            }
+            all = done.await(60, TimeUnit.SECONDS);
+            reader.interrupt();
+            reader.join(5_000);
         }
-        boolean all = done.await(60, TimeUnit.SECONDS);
-        streams.forEach(Thread::interrupt);
         Histogram h = latency.getIntervalHistogram();
         out().println(String.format(Locale.ROOT, "bench watch: %d watchers x %d topics, %d records, %d deliveries%s",
                 watchers, topics, count, delivered.sum(), all ? "" : " (not all arrived within 60 s)"));
@@ -90,39 +116,5 @@ final class BenchWatchCommand extends ServerCommand {
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0));
         return all ? ExitCodes.OK : ExitCodes.ERROR;
-    }
-
-    private void watch(TopicsClient client, String wid, Recorder latency, LongAdder delivered, CountDownLatch ready,
-                       CountDownLatch done) {
-        int[] seen = {0};
-        int[] caughtUp = {0};
-        try {
-            client.stream(wid, null, e -> {
-                if (e.event().equals("caught-up") && ++caughtUp[0] == topics) {
-                    ready.countDown();
-                } else if (e.event().equals("record")) {
-                    // the send times, found without a JSON tree: the client's cost is not what is measured
-                    long now = System.nanoTime();
-                    String d = e.data();
-                    for (int at = d.indexOf(SENT); at >= 0; at = d.indexOf(SENT, at + 1)) {
-                        int end = at + SENT.length();
-                        while (end < d.length() && Character.isDigit(d.charAt(end))) {
-                            end++;
-                        }
-                        long sent = Long.parseLong(d, at + SENT.length(), end, 10);
-                        latency.recordValue(Math.max(0, now - sent) / 1000);
-                        delivered.increment();
-                        seen[0]++;
-                    }
-                }
-                if (seen[0] >= count) {
-                    done.countDown();
-                    return false;
-                }
-                return true;
-            });
-        } catch (Exception stopped) {
-            // interrupted at the end, or the stream failed: the summary says what arrived
-        }
     }
 }

@@ -92,11 +92,14 @@ public final class WatchSession {
         return generation == gen;
     }
 
-    synchronized void closed(long now) {
+    /** A stream ended; true when that left the session idle (from {@code now}). */
+    synchronized boolean closed(long now) {
         streams--;
         if (streams == 0) {
             idleSince = now;
+            return true;
         }
+        return false;
     }
 
     /** Whether nobody streams it and it has been idle for {@code ttlMs}. */

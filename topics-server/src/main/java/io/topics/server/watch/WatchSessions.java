@@ -12,7 +12,8 @@ import io.topics.api.TopicsException;
 /**
  * The live watch sessions, in memory only (spec §11.1): lost on restart, and collected once
  * they have had no open stream for their TTL. Collection runs on every create and every
- * stream open, never on a timer.
+ * stream open, never on a timer, and costs only the sessions it looks at: those whose idle
+ * time began longest ago, in a queue kept in that order.
  */
 public final class WatchSessions {
     public static final long SESSION_TTL_MS = 300_000;
@@ -21,6 +22,8 @@ public final class WatchSessions {
     private final int maxSessions;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, WatchSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions as they went idle (created, or their last stream closed), oldest first; entries may be stale. */
+    private final java.util.Queue<Idle> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<BatchKey, Batch> batches = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong batchBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -33,11 +36,15 @@ public final class WatchSessions {
     }
 
     /**
-     * What that read returned: the records as JSON, and the result. Encoded once and handed to
-     * every stream that asks the same question at the same version: many watchers at the tail
-     * of one topic read and encode each new record once between them. Never changed.
+     * What that read returned: the result, and its {@code record} frame from the event line to
+     * the blank line that ends it (null without records). Encoded once and handed to every
+     * stream that asks the same question at the same version: many watchers at the tail of one
+     * topic read and encode each new record once between them. Never changed.
      */
-    record Batch(io.topics.server.engine.DiffResult result, io.topics.server.engine.JsonOut records) {
+    record Batch(io.topics.server.engine.DiffResult result, byte[] frame) {
+        long bytes() {
+            return frame == null ? 0 : frame.length;
+        }
     }
 
     /** A batch another stream read, or null. */
@@ -47,13 +54,13 @@ public final class WatchSessions {
 
     /** Shares a batch read at {@code key}'s version (the caller saw that version before and after it). */
     void share(BatchKey key, Batch b) {
-        if (batchBytes.addAndGet(b.records().size()) > MAX_BATCH_CACHE_BYTES) {
+        if (batchBytes.addAndGet(b.bytes()) > MAX_BATCH_CACHE_BYTES) {
             batches.clear(); // bounded: old versions are never asked for again anyway
-            batchBytes.set(b.records().size());
+            batchBytes.set(b.bytes());
         }
         if (batches.size() > 4096) {
             batches.clear();
-            batchBytes.set(b.records().size());
+            batchBytes.set(b.bytes());
         }
         batches.put(key, b);
     }
@@ -76,8 +83,10 @@ public final class WatchSessions {
                     Map.of("limit", "max_watch_sessions", "max", maxSessions));
         }
         while (true) {
-            WatchSession s = new WatchSession(newWid(), owner, options, start, clock.millis());
+            long now = clock.millis();
+            WatchSession s = new WatchSession(newWid(), owner, options, start, now);
             if (sessions.putIfAbsent(s.wid(), s) == null) {
+                idle.add(new Idle(s, now));
                 return s;
             }
         }
@@ -102,7 +111,10 @@ public final class WatchSessions {
 
     /** A stream that ended: its session may be collected after its TTL. */
     public void closed(Stream stream) {
-        stream.session().closed(clock.millis());
+        long now = clock.millis();
+        if (stream.session().closed(now)) {
+            idle.add(new Idle(stream.session(), now));
+        }
         streams.decrementAndGet();
     }
 
@@ -127,9 +139,21 @@ public final class WatchSessions {
         }
     }
 
+    private record Idle(WatchSession session, long since) {
+    }
+
+    /**
+     * Removes the sessions idle for the TTL. Only the queue's head is looked at: an entry whose
+     * own TTL has passed either finds its session still idle since then (collected) or stale
+     * (the session streamed again; a later entry stands for it).
+     */
     private void collect() {
         long now = clock.millis();
-        sessions.values().removeIf(s -> s.expired(now, SESSION_TTL_MS));
+        for (Idle head = idle.peek(); head != null && now - head.since() >= SESSION_TTL_MS; head = idle.peek()) {
+            if (idle.remove(head) && head.session().expired(now, SESSION_TTL_MS)) {
+                sessions.remove(head.session().wid(), head.session());
+            }
+        }
     }
 
     /** {@code "wid_"} and 16 bytes from a CSPRNG, base64url without padding: unguessable. */

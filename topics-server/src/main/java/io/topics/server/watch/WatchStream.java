@@ -39,8 +39,11 @@ public final class WatchStream {
     private final OutputStream out;
     private final InstantSource clock;
     private final BooleanSupplier stopping;
-    private final Map<String, Boolean> caughtUp = new HashMap<>();
+    /** Topics this stream delivers live: caught up, and not behind since (spec §11.5's transitions). */
+    private final Map<String, Boolean> live = new HashMap<>();
     private final Map<String, Boolean> readBefore = new HashMap<>();
+    /** Each topic's read version at its last pass: a wait ends at once when it moved since. */
+    private final Map<String, Long> readAt = new HashMap<>();
     private long lastSentMs;
 
     /** @param stopping true once the server shuts down: the stream says so and ends */
@@ -108,20 +111,19 @@ public final class WatchStream {
         }
         long cursor = at;
         WatchOptions o = s.options();
-        JsonOut records;
-        DiffResult r;
+        WatchSessions.Batch batch;
         try {
-            WatchSessions.BatchKey key = new WatchSessions.BatchKey(topic, cursor, o, engine.readVersion(topic));
-            WatchSessions.Batch shared = sessions.batch(key);
-            if (shared != null) {
-                r = shared.result();
-                records = shared.records();
-            } else {
-                records = new JsonOut();
-                r = engine.diff(topic, new DiffQuery(cursor, o.limit(), o.maxBatchBytes(), 0, o.includeTags(),
-                        o.includeMeta(), o.nodes(), o.includeData()), records);
-                if (engine.readVersion(topic) == key.version()) {
-                    sessions.share(key, new WatchSessions.Batch(r, records)); // nothing moved during the read
+            long version = engine.readVersion(topic);
+            readAt.put(topic, version);
+            WatchSessions.BatchKey key = new WatchSessions.BatchKey(topic, cursor, o, version);
+            batch = sessions.batch(key);
+            if (batch == null) {
+                JsonOut records = new JsonOut();
+                DiffResult r = engine.diff(topic, new DiffQuery(cursor, o.limit(), o.maxBatchBytes(), 0,
+                        o.includeTags(), o.includeMeta(), o.nodes(), o.includeData()), records);
+                batch = new WatchSessions.Batch(r, recordFrame(topic, cursor, r, records));
+                if (engine.readVersion(topic) == version) {
+                    sessions.share(key, batch); // nothing moved during the read
                 }
             }
         } catch (TopicsException e) {
@@ -141,6 +143,7 @@ public final class WatchStream {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
+        DiffResult r = batch.result();
         boolean first = readBefore.put(topic, true) == null;
         SortedMap<String, Long> ids = s.cursors();
         Tombstone t = r.tombstone();
@@ -157,29 +160,46 @@ public final class WatchStream {
                     .raw((byte) '}');
             frame(WatchCursor.encode(ids), "tombstone", d);
         }
-        // after a tombstone the batch follows its gap; a recreated one starts where the read did
-        long from = t == null ? cursor
-                : t.reason().equals("recreated") ? r.nextFromSeq() - r.scanned() : t.gapTo();
         ids.put(topic, r.nextFromSeq());
-        if (r.records() > 0) {
-            caughtUp.put(topic, false);
-            JsonOut head = new JsonOut(96).ascii("{\"topic\":").string(topic).ascii(",\"from_seq\":").number(from)
-                    .ascii(",\"head_seq\":").number(r.headSeq()).ascii(",\"records\":[");
-            JsonOut tail = new JsonOut(32).ascii("],\"to_seq\":").number(r.nextFromSeq()).raw((byte) '}');
-            frame(WatchCursor.encode(ids), "record", head, records, tail); // the records' bytes go out as read
+        if (batch.frame() != null) {
+            writeId(WatchCursor.encode(ids));
+            out.write(batch.frame()); // encoded once for every stream that reads the same batch
+            out.flush();
+            lastSentMs = clock.millis();
         }
         if (!s.advance(stream.generation(), topic, cursor, r.nextFromSeq())) {
             return false; // a newer stream moved it: this one is about to end
         }
         if (!r.caughtUp()) {
+            live.put(topic, false); // behind: a backlog to drain, and caught-up again after it
             return true;
         }
-        if (!caughtUp.getOrDefault(topic, false)) {
-            caughtUp.put(topic, true);
+        if (!live.getOrDefault(topic, false)) {
+            live.put(topic, true);
             frame(WatchCursor.encode(s.cursors()), "caught-up", "{\"topic\":" + quote(topic) + ",\"head_seq\":"
                     + r.headSeq() + "}");
         }
         return false;
+    }
+
+    /**
+     * A {@code record} frame's event and data lines, up to its end, for a read from
+     * {@code cursor}; null when the read holds no record. The {@code id:} line, which depends
+     * on the session's other cursors, is written before it per stream.
+     */
+    private static byte[] recordFrame(String topic, long cursor, DiffResult r, JsonOut records) {
+        if (r.records() == 0) {
+            return null;
+        }
+        Tombstone t = r.tombstone();
+        // after a tombstone the batch follows its gap; a recreated one starts where the read did
+        long from = t == null ? cursor
+                : t.reason().equals("recreated") ? r.nextFromSeq() - r.scanned() : t.gapTo();
+        JsonOut f = new JsonOut(records.size() + 160).ascii("event: record\ndata: {\"topic\":").string(topic)
+                .ascii(",\"from_seq\":").number(from).ascii(",\"head_seq\":").number(r.headSeq())
+                .ascii(",\"records\":[");
+        f.raw(records.toByteArray(), 0, records.size());
+        return f.ascii("],\"to_seq\":").number(r.nextFromSeq()).ascii("}\n\n").toByteArray();
     }
 
     /**
@@ -188,23 +208,25 @@ public final class WatchStream {
      */
     private void awaitAppend(WatchSession s) throws IOException {
         List<CompletableFuture<Void>> signals = new ArrayList<>();
-        SortedMap<String, Long> cursors = s.cursors();
-        for (Map.Entry<String, Long> e : cursors.entrySet()) {
+        boolean replaying = false;
+        for (String topic : s.cursors().keySet()) {
+            Long seen = readAt.get(topic);
             try {
-                signals.add(engine.nextAppend(e.getKey()));
-                if (engine.state(e.getKey(), false).headSeq() != e.getValue()) {
-                    return; // it moved before the signal was armed
+                signals.add(engine.nextAppend(topic));
+                if (seen != null && engine.readVersion(topic) != seen) {
+                    return; // it moved since it was read, before the signal was armed
                 }
             } catch (TopicsException e2) {
                 if (e2.code() == ErrorCode.TOPIC_NOT_FOUND) {
                     return; // deleted: the next pass says so
                 }
-                // still replaying after a restart: no signal yet, so look again after a check period
             }
+            // not read yet (still replaying after a restart): look again after a check period
+            replaying |= seen == null;
         }
-        CompletableFuture<Object> any = signals.isEmpty() ? new CompletableFuture<>()
+        CompletableFuture<?> any = signals.isEmpty() ? new CompletableFuture<>()
+                : signals.size() == 1 ? signals.getFirst()
                 : CompletableFuture.anyOf(signals.toArray(CompletableFuture[]::new));
-        boolean replaying = signals.size() < cursors.size();
         long heartbeat = s.options().heartbeatMs();
         while (true) {
             long quietFor = clock.millis() - lastSentMs;
@@ -235,17 +257,20 @@ public final class WatchStream {
 
     /** One frame whose data is the parts, in order, with no copy of them; then a flush. */
     private void frame(String id, String event, JsonOut... data) throws IOException {
-        StringBuilder f = new StringBuilder(96);
         if (id != null) {
-            f.append("id: ").append(id).append('\n');
+            writeId(id);
         }
-        out.write(f.append("event: ").append(event).append("\ndata: ").toString().getBytes(StandardCharsets.UTF_8));
+        out.write(("event: " + event + "\ndata: ").getBytes(StandardCharsets.UTF_8));
         for (JsonOut part : data) {
             part.writeTo(out);
         }
         out.write(FRAME_END);
         out.flush();
         lastSentMs = clock.millis();
+    }
+
+    private void writeId(String id) throws IOException {
+        out.write(("id: " + id + "\n").getBytes(StandardCharsets.US_ASCII)); // base64url: ASCII
     }
 
     private static final byte[] FRAME_END = {'\n', '\n'};

@@ -120,7 +120,26 @@ class WatchHttpTest {
         assertTrue(pushed.startsWith("id: " + id("a", 3, "b", 1) + "\nevent: record\ndata: {\"topic\":\"b\",\"from_seq\":0"),
                 pushed);
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "pushed on append, not polled");
+        srv.json("POST", "/v0/topics/b", "{\"records\":[{\"data\":{\"x\":2}}]}");
+        assertTrue(next(frames).startsWith("id: " + id("a", 3, "b", 2) + "\nevent: record\n"),
+                "a live record keeps the stream live: no caught-up between live records");
+    }
+
+    @Test
+    void caughtUpComesAgainOnlyAfterABacklogWasDrained() throws Exception {
+        String wid = create("{\"topics\":{\"b\":{\"tail\":true}},\"limit\":2}");
+        BlockingQueue<String> frames = stream(wid);
+        next(frames);
         assertTrue(next(frames).contains("event: caught-up"));
+        srv.json("POST", "/v0/topics/b", "{\"records\":[{\"data\":1},{\"data\":2},{\"data\":3}]}");
+        assertTrue(next(frames).contains("\"to_seq\":2}"), "limit 2: the stream is behind");
+        assertTrue(next(frames).contains("\"to_seq\":3}"));
+        assertEquals("id: " + id("b", 3) + "\nevent: caught-up\ndata: {\"topic\":\"b\",\"head_seq\":3}", next(frames),
+                "the backlog is drained: live again");
+        srv.json("POST", "/v0/topics/b", "{\"records\":[{\"data\":4}]}");
+        assertTrue(next(frames).contains("\"to_seq\":4}"));
+        srv.json("POST", "/v0/topics/b", "{\"records\":[{\"data\":5}]}");
+        assertTrue(next(frames).contains("\"to_seq\":5}"), "no caught-up after a live record");
     }
 
     @Test

@@ -118,6 +118,25 @@ class WatchSessionsTest {
     }
 
     @Test
+    void aSessionThatStreamedAgainIsTimedFromItsLastClose() {
+        WatchSession s = sessions.create(null, WatchOptions.DEFAULTS, cursors("t", 0));
+        clock.advance(60_000);
+        WatchSessions.Stream first = sessions.open(s.wid());
+        WatchSessions.Stream second = sessions.open(s.wid());
+        clock.advance(60_000);
+        sessions.closed(first); // one stream is still open: not idle yet
+        clock.advance(60_000);
+        sessions.closed(second); // idle from here
+        clock.advance(WatchSessions.SESSION_TTL_MS - 1);
+        sessions.open("wid_none");
+        assertTrue(sessions.live(s), "timed from its last close, not from its creation or first close");
+        clock.advance(1);
+        sessions.open("wid_none");
+        assertFalse(sessions.live(s));
+        assertEquals(0, sessions.size());
+    }
+
+    @Test
     void theSessionCapAnswers429() {
         for (int i = 0; i < 3; i++) {
             sessions.create(null, WatchOptions.DEFAULTS, cursors("t", 0));
