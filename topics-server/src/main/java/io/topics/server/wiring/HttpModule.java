@@ -53,7 +53,12 @@ final class HttpModule {
                 .host(config.host())
                 .port(config.port())
                 // without TCP_NODELAY, small responses stall ~40 ms on Nagle + delayed ACK
-                .connectionOptions(o -> o.tcpNoDelay(true))
+                .connectionOptions(o -> {
+                    o.tcpNoDelay(true);
+                    if (config.socketSendBufferBytes() > 0) {
+                        o.socketSendBufferSize(config.socketSendBufferBytes());
+                    }
+                })
                 // bodies are never compressed: skip content-encoding negotiation per request
                 .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
                 .directHandlers(Routes.directHandlers())

@@ -27,7 +27,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_AUTH", "TOPICS_API_KEYS", "TOPICS_ALLOW_INSECURE_NO_AUTH", "TOPICS_HEALTH_AUTH",
             "TOPICS_MAX_TOPICS", "TOPICS_MAX_TOTAL_BYTES", "TOPICS_MAX_BODY_BYTES", "TOPICS_MAX_BATCH_RECORDS",
             "TOPICS_MAX_RECORD_BYTES", "TOPICS_MAX_META_BYTES", "TOPICS_MAX_TAG_BYTES", "TOPICS_MAX_NODE_BYTES",
-            "TOPICS_MAX_LIMIT", "TOPICS_MAX_ROUTERS", "TOPICS_MAX_WATCH_SESSIONS", "TOPICS_SSE_STALL_MS", "TOPICS_MAX_SSE_CONNECTIONS",
+            "TOPICS_MAX_LIMIT", "TOPICS_MAX_ROUTERS", "TOPICS_MAX_WATCH_SESSIONS", "TOPICS_SSE_STALL_MS", "TOPICS_SOCKET_SEND_BUFFER_BYTES", "TOPICS_MAX_SSE_CONNECTIONS",
             "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "TOPICS_MAX_INFLIGHT_PER_KEY", "TOPICS_MAX_WATCH_TOPICS",
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
@@ -119,6 +119,15 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
      */
     public long sseStallMs() {
         return number(settings, "TOPICS_SSE_STALL_MS", 30_000);
+    }
+
+    /**
+     * {@code TOPICS_SOCKET_SEND_BUFFER_BYTES}: each connection's kernel send buffer; 0 (the
+     * default) leaves it to the OS's autotuning. What a client that stopped reading can pin in
+     * the kernel is this much per connection (Linux autotunes up to {@code tcp_wmem}'s max).
+     */
+    public int socketSendBufferBytes() {
+        return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_SOCKET_SEND_BUFFER_BYTES", 0));
     }
 
     /** The log levels {@code TOPICS_LOG} accepts. */
