@@ -22,7 +22,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = RootCommand.Version.class,
         description = "Client and load generator for a topics server (the /v0 HTTP API).",
-        subcommands = {TopicsCommand.class, WriteCommand.class, ReadCommand.class, BenchCommand.class})
+        subcommands = {TopicsCommand.class, WriteCommand.class, ReadCommand.class, BenchCommand.class,
+                KeysCommand.class})
 public final class RootCommand {
     static final String DEFAULT_URL = "http://127.0.0.1:4000";
 
@@ -30,9 +31,9 @@ public final class RootCommand {
             description = "Server base URL (default: $TOPICS, else " + DEFAULT_URL + ").")
     private String url;
 
-    @Option(names = "--api-key", scope = ScopeType.INHERIT, paramLabel = "KEY",
-            description = "Bearer token (default: $TOPICS_API_KEY).")
-    private String apiKey;
+    @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "KEY",
+            description = "API key, sent as a bearer token (default: $TOPICS_TOKEN).")
+    private String token;
 
     private final InputStream stdin;
     private final Map<String, String> env;
@@ -66,7 +67,7 @@ public final class RootCommand {
 
     /** A client for the server the options and environment name. */
     TopicsClient newClient(CommandLine caller) {
-        String key = apiKey != null ? apiKey : env.get("TOPICS_API_KEY");
+        String key = token != null ? token : env.get("TOPICS_TOKEN");
         return new TopicsClient(baseUri(caller), key);
     }
 

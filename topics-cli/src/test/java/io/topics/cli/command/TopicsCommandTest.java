@@ -169,12 +169,12 @@ class TopicsCommandTest {
     }
 
     @Test
-    void apiKeyComesFromTheEnvironmentOrTheOption() {
+    void tokenComesFromTheEnvironmentOrTheOption() {
         server.on("GET", "/v0/topics/t", Reply.ok("{\"topic\":\"t\"}"));
-        Cli withKey = new Cli(Map.of("TOPICS", server.url(), "TOPICS_API_KEY", "env-key"));
+        Cli withKey = new Cli(Map.of("TOPICS", server.url(), "TOPICS_TOKEN", "env-key"));
 
         assertEquals(0, withKey.run("topics", "get", "t").exit());
-        assertEquals(0, withKey.run("topics", "get", "t", "--api-key", "flag-key").exit());
+        assertEquals(0, withKey.run("topics", "get", "t", "--token", "flag-key").exit());
         assertEquals(0, cli.run("topics", "get", "t").exit());
 
         List<Request> sent = server.requests();

@@ -1,6 +1,41 @@
 package io.topics.api.spi.auth;
 
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
 /** What a caller may do (spec §14). */
 public enum Scope {
-    READ, WRITE, DELETE, ADMIN
+    READ, WRITE, DELETE, ADMIN;
+
+    /** The name a key entry uses: {@code read}, {@code write}, {@code delete}, {@code admin}. */
+    public String token() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The scopes of a key entry's scope field (spec §14): tokens joined with {@code +}, each a
+     * name or an alias ({@code r}, {@code w}, {@code d}/{@code del}, {@code a}, {@code rw} for
+     * read and write). An empty field means every scope.
+     *
+     * @throws IllegalArgumentException naming the unknown token (fail closed)
+     */
+    public static Set<Scope> parse(String field) {
+        if (field.isEmpty()) {
+            return EnumSet.allOf(Scope.class);
+        }
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        for (String t : field.split("\\+", -1)) {
+            switch (t) {
+                case "read", "r" -> scopes.add(READ);
+                case "write", "w" -> scopes.add(WRITE);
+                case "rw" -> scopes.addAll(EnumSet.of(READ, WRITE));
+                case "delete", "del", "d" -> scopes.add(DELETE);
+                case "admin", "a" -> scopes.add(ADMIN);
+                default -> throw new IllegalArgumentException("unknown scope \"" + t
+                        + "\"; scopes are read, write, delete, admin (aliases r, w, rw, d, del, a), joined with +");
+            }
+        }
+        return scopes;
+    }
 }
