@@ -321,15 +321,18 @@ public final class Engine {
         if (q.waitMs() <= 0 || r.records() > 0 || r.tombstone() != null || !r.caughtUp()) {
             return r;
         }
-        CompletableFuture<Void> appended = t.signal.arm();
-        if (t.log.head() == r.headSeq() && !t.retired()) {
-            try {
+        CompletableFuture<Void> appended = new CompletableFuture<>();
+        t.signal.listen(appended);
+        try {
+            if (t.log.head() == r.headSeq() && !t.retired()) {
                 appended.get(q.waitMs(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                return r;
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e);
             }
+        } catch (TimeoutException e) {
+            return r;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            t.signal.unlisten(appended);
         }
         out.truncate(mark);
         Topic now = require(name);
@@ -339,13 +342,23 @@ public final class Engine {
     }
 
     /**
-     * A future that completes at the next append to the topic, or its deletion: arm it, then
-     * check the head, then wait (the order that loses no wakeup). For watch streams.
+     * Completes {@code wake} at every append to the topic, and at its deletion, until
+     * {@link #unlisten}: listen, then check the topic, then wait (the order that loses no
+     * wakeup). For watch streams.
      *
+     * @return what ends the listening: close it when the wait ends, on every path
      * @throws TopicsException {@code 404 topic_not_found}
      */
-    public CompletableFuture<Void> nextAppend(String name) {
-        return require(name).signal.arm();
+    public Listening listen(String name, CompletableFuture<Void> wake) {
+        Topic t = require(name);
+        t.signal.listen(wake);
+        return () -> t.signal.unlisten(wake);
+    }
+
+    /** A {@link #listen} in force. */
+    public interface Listening extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /**
@@ -355,7 +368,9 @@ public final class Engine {
      * @throws TopicsException {@code 404 topic_not_found}
      */
     public long readVersion(String name) {
-        return require(name).log.version();
+        Topic t = require(name);
+        expire(t, clock.millis()); // as every read does: a version never stands for records the TTL took
+        return t.log.version();
     }
 
     /** Topic state (spec §4.2); {@code touch} bumps the auto-priority recency clock. */

@@ -58,8 +58,13 @@ final class TopicLog {
      */
     private volatile long[] holes = new long[0];
     private DeleteSet deleted = new DeleteSet(); // replaced only by restore, before any reader
-    /** Moves on every change a read could see: a publish, a removal, a config change. */
-    private final AtomicLong version = new AtomicLong();
+    /**
+     * Moves on every change a read could see: a publish, a removal, a config change. Drawn from
+     * one process-wide sequence, so no two logs, and no two incarnations of one topic name,
+     * ever show the same version.
+     */
+    private final AtomicLong version = new AtomicLong(VERSIONS.incrementAndGet());
+    private static final AtomicLong VERSIONS = new AtomicLong();
 
     // The writer's view (under the topic lock), which runs ahead of readers by the batches
     // filled but not yet published: every seq below low is gone, live records are counted.
@@ -79,7 +84,15 @@ final class TopicLog {
 
     /** A change outside the log that reads see (the config). */
     void changed() {
-        version.incrementAndGet();
+        moved();
+    }
+
+    /**
+     * Last in every change: a reader that sees the new version also sees the change. Two
+     * changes racing (a publish and a removal) both end at or above their own number.
+     */
+    private void moved() {
+        version.accumulateAndGet(VERSIONS.incrementAndGet(), Math::max);
     }
 
     /** Highest published seq; 0 when nothing was ever appended. */
@@ -476,10 +489,10 @@ final class TopicLog {
 
     /** Makes a removal of published records visible to readers. */
     private void apply(Removal r) {
-        version.incrementAndGet();
         liveCount.addAndGet(-r.count);
         liveBytes.addAndGet(-r.bytes);
         earliest.accumulateAndGet(Math.min(low, head + 1), Math::max);
+        moved();
     }
 
     /** The timestamp of the first live record, {@code Long.MAX_VALUE} when none. Caller holds the topic lock. */
@@ -518,8 +531,8 @@ final class TopicLog {
             capThrough.accumulateAndGet(evicted.lastSeq, Math::max);
         }
         earliest.accumulateAndGet(lowAfter, Math::max);
-        version.incrementAndGet();
         head = upTo; // every slot up to here was filled before this volatile write
+        moved();
     }
 
     /**

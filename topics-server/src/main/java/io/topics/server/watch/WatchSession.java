@@ -17,6 +17,7 @@ public final class WatchSession {
     private int streams; // open streams; the newest one owns the session
     private long generation;
     private long idleSince;
+    private boolean queued = true; // it has an entry in the sessions' idle queue (from creation on)
 
     WatchSession(String wid, String owner, WatchOptions options, Map<String, Long> start, long now) {
         this.wid = wid;
@@ -92,14 +93,33 @@ public final class WatchSession {
         return generation == gen;
     }
 
-    /** A stream ended; true when that left the session idle (from {@code now}). */
+    /**
+     * A stream ended. True when that left the session idle and it has no entry in the idle
+     * queue yet: the caller adds one (at {@code now}). One entry per session, at most.
+     */
     synchronized boolean closed(long now) {
         streams--;
         if (streams == 0) {
             idleSince = now;
-            return true;
+            if (!queued) {
+                queued = true;
+                return true;
+            }
         }
         return false;
+    }
+
+    /**
+     * The session's idle-queue entry came due but it has not expired: when it went idle, for
+     * the entry to be put back at; or -1 while a stream is open (it leaves the queue, and the
+     * stream's close puts it back).
+     */
+    synchronized long requeueAt() {
+        if (streams == 0) {
+            return idleSince;
+        }
+        queued = false;
+        return -1;
     }
 
     /** Whether nobody streams it and it has been idle for {@code ttlMs}. */

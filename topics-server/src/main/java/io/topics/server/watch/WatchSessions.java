@@ -13,7 +13,7 @@ import io.topics.api.TopicsException;
  * The live watch sessions, in memory only (spec §11.1): lost on restart, and collected once
  * they have had no open stream for their TTL. Collection runs on every create and every
  * stream open, never on a timer, and costs only the sessions it looks at: those whose idle
- * time began longest ago, in a queue kept in that order.
+ * time began longest ago, in a queue sorted by that time, with one entry per session.
  */
 public final class WatchSessions {
     public static final long SESSION_TTL_MS = 300_000;
@@ -22,8 +22,12 @@ public final class WatchSessions {
     private final int maxSessions;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, WatchSession> sessions = new ConcurrentHashMap<>();
-    /** Sessions as they went idle (created, or their last stream closed), oldest first; entries may be stale. */
-    private final java.util.Queue<Idle> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * One entry per session, sorted by when it went idle (created, or its last stream closed),
+     * oldest first. An entry may be older than its session's idle time (it streamed since).
+     */
+    private final java.util.NavigableSet<Idle> idle = new java.util.concurrent.ConcurrentSkipListSet<>(
+            java.util.Comparator.comparingLong(Idle::since).thenComparing(i -> i.session().wid()));
     private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<BatchKey, Batch> batches = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong batchBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -143,16 +147,33 @@ public final class WatchSessions {
     }
 
     /**
-     * Removes the sessions idle for the TTL. Only the queue's head is looked at: an entry whose
-     * own TTL has passed either finds its session still idle since then (collected) or stale
-     * (the session streamed again; a later entry stands for it).
+     * Removes the sessions idle for the TTL, looking only at the entries that came due: each
+     * finds its session expired (removed), idle since later (put back at that time), or
+     * streaming (dropped; the stream's close queues it again).
      */
     private void collect() {
         long now = clock.millis();
-        for (Idle head = idle.peek(); head != null && now - head.since() >= SESSION_TTL_MS; head = idle.peek()) {
-            if (idle.remove(head) && head.session().expired(now, SESSION_TTL_MS)) {
-                sessions.remove(head.session().wid(), head.session());
+        for (Idle head = first(); head != null && now - head.since() >= SESSION_TTL_MS; head = first()) {
+            if (!idle.remove(head)) {
+                continue; // another collector took it
             }
+            WatchSession s = head.session();
+            if (s.expired(now, SESSION_TTL_MS)) {
+                sessions.remove(s.wid(), s);
+            } else {
+                long at = s.requeueAt();
+                if (at >= 0) {
+                    idle.add(new Idle(s, at));
+                }
+            }
+        }
+    }
+
+    private Idle first() {
+        try {
+            return idle.first();
+        } catch (java.util.NoSuchElementException empty) {
+            return null;
         }
     }
 

@@ -207,26 +207,33 @@ public final class WatchStream {
      * quiet, and looking up every {@value #CHECK_MS} ms for a takeover or a shutdown.
      */
     private void awaitAppend(WatchSession s) throws IOException {
-        List<CompletableFuture<Void>> signals = new ArrayList<>();
-        boolean replaying = false;
-        for (String topic : s.cursors().keySet()) {
-            Long seen = readAt.get(topic);
-            try {
-                signals.add(engine.nextAppend(topic));
-                if (seen != null && engine.readVersion(topic) != seen) {
-                    return; // it moved since it was read, before the signal was armed
+        CompletableFuture<Void> wake = new CompletableFuture<>();
+        List<Engine.Listening> listening = new ArrayList<>();
+        try {
+            boolean replaying = false;
+            for (String topic : s.cursors().keySet()) {
+                Long seen = readAt.get(topic);
+                try {
+                    listening.add(engine.listen(topic, wake));
+                    if (seen != null && engine.readVersion(topic) != seen) {
+                        return; // it moved since it was read, before the listening began
+                    }
+                } catch (TopicsException e2) {
+                    if (e2.code() == ErrorCode.TOPIC_NOT_FOUND) {
+                        return; // deleted: the next pass says so
+                    }
                 }
-            } catch (TopicsException e2) {
-                if (e2.code() == ErrorCode.TOPIC_NOT_FOUND) {
-                    return; // deleted: the next pass says so
-                }
+                // not read yet (still replaying after a restart): look again after a check period
+                replaying |= seen == null;
             }
-            // not read yet (still replaying after a restart): look again after a check period
-            replaying |= seen == null;
+            sleep(s, wake, replaying);
+        } finally {
+            listening.forEach(Engine.Listening::close);
         }
-        CompletableFuture<?> any = signals.isEmpty() ? new CompletableFuture<>()
-                : signals.size() == 1 ? signals.getFirst()
-                : CompletableFuture.anyOf(signals.toArray(CompletableFuture[]::new));
+    }
+
+    /** Waits for {@code wake}, sending heartbeats, and looking up every {@value #CHECK_MS} ms. */
+    private void sleep(WatchSession s, CompletableFuture<Void> wake, boolean replaying) throws IOException {
         long heartbeat = s.options().heartbeatMs();
         while (true) {
             long quietFor = clock.millis() - lastSentMs;
@@ -235,7 +242,7 @@ public final class WatchStream {
                 quietFor = 0;
             }
             try {
-                any.get(Math.min(CHECK_MS, heartbeat - quietFor), TimeUnit.MILLISECONDS);
+                wake.get(Math.min(CHECK_MS, heartbeat - quietFor), TimeUnit.MILLISECONDS);
                 return;
             } catch (TimeoutException e) {
                 if (replaying || !stream.current() || !sessions.live(s) || stopping.getAsBoolean()) {

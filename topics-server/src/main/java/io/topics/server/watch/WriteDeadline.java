@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * longer than the deadline is interrupted. A blocked socket write on a virtual thread closes
  * its socket when interrupted, so the stream's thread gets an {@link IOException}, the stream
  * ends and its session waits for a reconnect. A client that reads slowly but does read is
- * never cut: only one write's own blocking time counts.
+ * not cut: writes go out in slices of {@value Guarded#SLICE} bytes and only one slice's
+ * blocking time counts, so a client stalls only when it takes less than that per deadline.
  *
  * <p>Java sockets have no write timeout, and Helidon does not expose the connection to a
  * handler, so this is the way to bound a stalled stream.
@@ -77,6 +78,8 @@ public final class WriteDeadline implements AutoCloseable {
     /** An output stream whose writes are timed; see {@link #guard}. */
     public final class Guarded extends OutputStream {
         private static final long IDLE = Long.MIN_VALUE;
+        /** The most one timed write asks of the socket: a client stalls when it takes less than this per deadline. */
+        static final int SLICE = 64 * 1024;
 
         private final OutputStream out;
         private final Thread writer;
@@ -93,9 +96,14 @@ public final class WriteDeadline implements AutoCloseable {
             timed(() -> out.write(b));
         }
 
+        /** In slices, each timed on its own: a big frame to a slow reader is progress, not a stall. */
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            timed(() -> out.write(b, off, len));
+            for (int at = off, end = off + len; at < end; at += SLICE) {
+                int from = at;
+                int n = Math.min(SLICE, end - at);
+                timed(() -> out.write(b, from, n));
+            }
         }
 
         @Override

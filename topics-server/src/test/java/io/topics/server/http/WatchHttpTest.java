@@ -257,17 +257,9 @@ class WatchHttpTest {
         srv = new ServerFixture(dir.resolve("stall"), Map.of("TOPICS_SSE_STALL_MS", "500"));
         srv.json("PUT", "/v0/topics/big", "{}");
         String wid = create("{\"topics\":{\"big\":{}}}");
-        try (java.net.Socket silent = new java.net.Socket()) {
-            silent.setReceiveBufferSize(4096); // and it never reads
-            silent.connect(new java.net.InetSocketAddress("127.0.0.1", srv.server.port()));
-            silent.getOutputStream().write(("GET /v0/watch/" + wid + " HTTP/1.1\r\nHost: x\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        try (java.net.Socket silent = silentStream(wid)) {
             awaitTrue(() -> openStreams() == 1, "the silent stream opened");
-            String record = "{\"data\":\"" + "x".repeat(60_000) + "\"}";
-            String body = "{\"records\":[" + String.join(",", java.util.Collections.nCopies(50, record)) + "]}";
-            for (int i = 0; i < 8; i++) { // 24 MB: more than both socket buffers hold
-                assertEquals(200, srv.json("POST", "/v0/topics/big", body).status());
-            }
+            fill("big");
             awaitTrue(() -> openStreams() == 0, "the stalled stream was cut");
         }
         assertEquals(200, srv.json("POST", "/v0/topics/big", "{\"records\":[{\"data\":\"last\"}]}").status());
@@ -288,6 +280,72 @@ class WatchHttpTest {
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() < until, what + ": not within 15 s");
             Thread.sleep(20);
+        }
+    }
+
+    /** The first frame after {@code retry:} of a fresh session on {@code topic} from 0. */
+    String firstFrameFromZero(String topic) throws Exception {
+        BlockingQueue<String> frames = stream(create("{\"topics\":{\"" + topic + "\":{\"from_seq\":0}}}"));
+        assertEquals("retry: 2000", next(frames));
+        return next(frames);
+    }
+
+    @Test
+    void aRecreatedTopicNeverServesTheOldIncarnationsRecords() throws Exception {
+        srv.json("PUT", "/v0/topics/r", "{}");
+        srv.json("POST", "/v0/topics/r", "{\"records\":[{\"data\":\"OLD-secret\"}]}");
+        assertTrue(firstFrameFromZero("r").contains("OLD-secret")); // read, and shared
+        assertEquals(200, srv.json("DELETE", "/v0/topics/r", null).status());
+        srv.json("PUT", "/v0/topics/r", "{}"); // made the same way: the same history of changes
+        srv.json("POST", "/v0/topics/r", "{\"records\":[{\"data\":\"new\"}]}");
+        String after = firstFrameFromZero("r");
+        assertTrue(after.contains("\"new\"") && !after.contains("OLD-secret"), after);
+    }
+
+    @Test
+    void aSharedBatchNeverDeliversRecordsTheTtlHasExpired() throws Exception {
+        srv.json("PUT", "/v0/topics/e", "{\"ttl_ms\":1000}");
+        srv.json("POST", "/v0/topics/e", "{\"records\":[{\"data\":\"short-lived\"}]}");
+        assertTrue(firstFrameFromZero("e").contains("short-lived")); // read, and shared
+        String wid = create("{\"topics\":{\"e\":{\"from_seq\":0}}}");
+        Thread.sleep(1_500); // past its TTL, with no write or read since
+        BlockingQueue<String> late = stream(wid);
+        assertEquals("retry: 2000", next(late));
+        String f = next(late);
+        assertTrue(f.contains("event: tombstone") && f.contains("\"reason\":\"from_seq_too_old\"")
+                && !f.contains("short-lived"), f);
+    }
+
+    @Test
+    void aShutdownDoesNotWaitForAStalledWrite() throws Exception {
+        srv.json("PUT", "/v0/topics/big", "{}");
+        String wid = create("{\"topics\":{\"big\":{}}}");
+        try (java.net.Socket silent = silentStream(wid)) {
+            fill("big");
+            awaitTrue(() -> openStreams() == 1, "the silent stream is open");
+            long t0 = System.nanoTime();
+            srv.close();
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "the stop waited for a stalled write");
+            srv = new ServerFixture(dir.resolve("again"), Map.of()); // for stop()
+        }
+    }
+
+    /** A stream whose client never reads (and has a small receive buffer). */
+    java.net.Socket silentStream(String wid) throws java.io.IOException {
+        java.net.Socket silent = new java.net.Socket();
+        silent.setReceiveBufferSize(4096);
+        silent.connect(new java.net.InetSocketAddress("127.0.0.1", srv.server.port()));
+        silent.getOutputStream().write(("GET /v0/watch/" + wid + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return silent;
+    }
+
+    /** 24 MB of records: more than a silent client's socket buffers hold. */
+    void fill(String topic) {
+        String record = "{\"data\":\"" + "x".repeat(60_000) + "\"}";
+        String body = "{\"records\":[" + String.join(",", java.util.Collections.nCopies(50, record)) + "]}";
+        for (int i = 0; i < 8; i++) {
+            assertEquals(200, srv.json("POST", "/v0/topics/" + topic, body).status());
         }
     }
 

@@ -137,6 +137,24 @@ class WatchSessionsTest {
     }
 
     @Test
+    void theIdleQueueHoldsOneEntryPerSessionHoweverOftenItReconnects() throws Exception {
+        WatchSessions many = new WatchSessions(clock, 0);
+        WatchSession s = many.create(null, WatchOptions.DEFAULTS, cursors("t", 0));
+        for (int i = 0; i < 10_000; i++) {
+            many.closed(many.open(s.wid()));
+            clock.advance(100); // a reconnect loop, across several TTLs
+        }
+        var idle = WatchSessions.class.getDeclaredField("idle");
+        idle.setAccessible(true);
+        assertEquals(1, ((java.util.Collection<?>) idle.get(many)).size());
+        assertTrue(many.live(s), "it streamed 100 ms ago");
+        clock.advance(WatchSessions.SESSION_TTL_MS);
+        many.open("wid_none");
+        assertFalse(many.live(s));
+        assertEquals(0, ((java.util.Collection<?>) idle.get(many)).size());
+    }
+
+    @Test
     void theSessionCapAnswers429() {
         for (int i = 0; i < 3; i++) {
             sessions.create(null, WatchOptions.DEFAULTS, cursors("t", 0));

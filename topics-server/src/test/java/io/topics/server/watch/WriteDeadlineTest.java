@@ -85,6 +85,31 @@ class WriteDeadlineTest {
     }
 
     @Test
+    void aClientThatTakesASliceEachDeadlineIsNotCutInTheMiddleOfABigFrame() throws Exception {
+        OutputStream steadyReader = new OutputStream() { // takes 64 KiB in 20 s, steadily
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                for (int done = 0; done < len; done += 16 * 1024) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedIOException("cut after " + done + " bytes");
+                    }
+                    clock.advance(5_000);
+                    deadline.sweep(); // the sweeper's view of it, as it goes
+                }
+            }
+        };
+        WriteDeadline.Guarded out = deadline.guard(steadyReader);
+        out.write(new byte[4 << 20]); // one 4 MiB frame: 21 minutes at this pace, never 30 s on one slice
+        out.flush();
+        out.close();
+    }
+
+    @Test
     void zeroMeansNever() throws Exception {
         WriteDeadline never = new WriteDeadline(clock, 0, true);
         StuckSocket socket = new StuckSocket();
