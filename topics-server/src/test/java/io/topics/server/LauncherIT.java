@@ -88,6 +88,7 @@ class LauncherIT {
             assertTrue(snaps.anyMatch(p -> p.toString().endsWith(".snap")));
         }
         assertTrue(serverLogs().contains("recovered"), "TOPICS_LOG defaults to info");
+        assertTrue(serverLogs().contains("AUTH IS DISABLED"), "dev mode says so loudly");
     }
 
     @Test
@@ -130,5 +131,18 @@ class LauncherIT {
         assertNotEquals(0, p.exitValue());
         String log = serverLogs();
         assertTrue(log.contains("TOPICS_ALLOW_INSECURE_NO_AUTH"), log);
+    }
+
+    @Test
+    void refusesAnUnknownScopeQuicklyWithoutNamingAKey() throws Exception {
+        long t0 = System.nanoTime();
+        Process p = launch(Map.of("TOPICS_PORT", "0", "TOPICS_DATA_DIR", dir.resolve("data").toString(),
+                "TOPICS_API_KEYS", "first-secret-key:rw,second-secret-key:read+reed:app."));
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a refusal within 10 s");
+        assertNotEquals(0, p.exitValue());
+        String log = serverLogs();
+        assertTrue(log.contains("cannot start: TOPICS_API_KEYS key-2 has an unknown scope \"reed\""), log);
+        assertFalse(log.contains("secret-key"), log);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
     }
 }
