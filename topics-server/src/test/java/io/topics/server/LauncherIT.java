@@ -14,9 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +33,13 @@ class LauncherIT {
 
     @TempDir
     Path dir;
+    final List<Process> launched = new ArrayList<>();
+
+    /** A server a failed assertion left running would hold its port and data dir past the test. */
+    @AfterEach
+    void killLeftovers() {
+        launched.forEach(Process::destroyForcibly);
+    }
 
     Process launch(Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString());
@@ -37,7 +47,9 @@ class LauncherIT {
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve("server-" + System.nanoTime() + ".log").toFile());
-        return pb.start();
+        Process p = pb.start();
+        launched.add(p);
+        return p;
     }
 
     static String awaitPortFile(Path file, Process p) throws InterruptedException, IOException {
