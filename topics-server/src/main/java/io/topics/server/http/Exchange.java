@@ -32,6 +32,8 @@ final class Exchange {
     private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
     /** Built once: every JSON answer sends the same header, so Helidon need not build and check it again. */
     private static final Header JSON_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
+    private static final Header BEARER_CHALLENGE = HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE,
+            "Bearer realm=\"topics\"");
 
     /** The shared parts every exchange needs. */
     record Context(ServerState state, Authenticator auth, ProtocolLimits limits) {
@@ -233,6 +235,9 @@ final class Exchange {
             Object retryMs = e.detail().get("retry_after_ms");
             long seconds = retryMs instanceof Number n ? Math.max(1, (n.longValue() + 999) / 1000) : 1;
             res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+        }
+        if (code == ErrorCode.UNAUTHORIZED) {
+            res.header(BEARER_CHALLENGE); // RFC 6750: a 401 names the scheme it wants
         }
         send(code.status(), out);
     }

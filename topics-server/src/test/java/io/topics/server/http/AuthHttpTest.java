@@ -51,6 +51,8 @@ class AuthHttpTest {
             assertError(401, "unauthorized", as("not-a-key", "GET", "/v0/topics/" + missing, null));
             assertError(403, "forbidden", as("writer", "GET", "/v0/topics/" + missing, null));
         }
+        assertEquals("Bearer realm=\"topics\"", srv.send("GET", "/v0/topics/b.x", null).raw().headers()
+                .firstValue("WWW-Authenticate").orElse(null), "a 401 names the scheme (RFC 6750)");
         assertError(403, "forbidden", as("reader", "GET", "/v0/topics/zz.missing", null));
         assertEquals(Map.of("topic", "zz.missing"), errorDetail(as("reader", "GET", "/v0/topics/zz.missing", null)));
         assertError(404, "topic_not_found", as("reader", "GET", "/v0/topics/b.missing", null));
