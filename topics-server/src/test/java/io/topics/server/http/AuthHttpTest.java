@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,5 +192,43 @@ class AuthHttpTest {
             assertError(403, "forbidden", as("t42", "POST", "/v0/topics/" + outside, "{\"records\":[{\"data\":1}]}"));
         }
         assertFalse(as("t42", "GET", "/v0/topics", null).body().contains("tenant421"));
+    }
+
+    @Test
+    void oddCredentialsAre401NeverA500() throws Exception {
+        srv = new ServerFixture(dir, Map.of("TOPICS_API_KEYS", KEYS));
+        as("root-key", "PUT", "/v0/topics/b.t", "{}");
+        String wid = (String) as("reader", "POST", "/v0/watch", "{\"topics\":{\"b.t\":{}}}").json().get("wid");
+        // sent byte for byte: the JDK client refuses malformed URIs and non-ASCII header values
+        List<String> odd = List.of(
+                "/v0/topics/b.t|Authorization: Bearer",
+                "/v0/topics/b.t|Authorization: Bearer    ",
+                "/v0/topics/b.t|Authorization: Basic cmVhZGVyOg==",
+                "/v0/topics/b.t|Authorization: Bearer " + "x".repeat(4000),
+                "/v0/topics/b.t|Authorization: Bearer r\u00e9ader",
+                "/v0/topics/b.t|Authorization: Bearer reader\u0000",
+                "/v0/topics/b.t?token=%zz|X-None: 1",
+                "/v0/topics/b.t?token=reader&token=reader|X-None: 1",
+                "/v0/watch/" + wid + "?token=%zz|X-None: 1",
+                "/v0/watch/" + wid + "?token=|X-None: 1",
+                "/v0/watch/" + wid + "?token=other-reader&token=reader|X-None: 1");
+        for (String c : odd) {
+            String[] pathAndHeader = c.split("\\|", 2);
+            String status = rawStatusLine(pathAndHeader[0], pathAndHeader[1]);
+            assertTrue(status.startsWith("HTTP/1.1 401") || status.startsWith("HTTP/1.1 400"),
+                    c.substring(0, Math.min(70, c.length())) + " -> " + status);
+        }
+    }
+
+    /** The status line the server answers to a GET sent as raw bytes (ISO-8859-1). */
+    String rawStatusLine(String target, String header) throws Exception {
+        URI base = URI.create(srv.base);
+        try (Socket s = new Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\n" + header
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(s.getInputStream().readNBytes(200), StandardCharsets.ISO_8859_1);
+            return answer.lines().findFirst().orElse("");
+        }
     }
 }
