@@ -64,7 +64,7 @@ final class Exchange {
      * {@code ?token=} counts only where {@code queryToken} says so (the SSE GETs), because a
      * query string ends up in proxy logs and browser history.
      */
-    record Access(Scope scope, boolean authenticated, boolean queryToken) {
+    record Access(Scope scope, boolean needsKey, boolean queryToken) {
         /** No credentials looked at: health and readiness unless {@code TOPICS_HEALTH_AUTH=1}. */
         static final Access OPEN = new Access(null, false, false);
         /** Any valid key, whatever its scopes. */
@@ -254,7 +254,7 @@ final class Exchange {
     }
 
     private void authorize(Access access) {
-        if (!access.authenticated()) {
+        if (!access.needsKey()) {
             principal = Principal.ANONYMOUS;
             return;
         }
