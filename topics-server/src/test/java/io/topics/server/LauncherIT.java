@@ -14,9 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +33,13 @@ class LauncherIT {
 
     @TempDir
     Path dir;
+    final List<Process> launched = new ArrayList<>();
+
+    /** A server a failed assertion left running would hold its port and data dir past the test. */
+    @AfterEach
+    void killLeftovers() {
+        launched.forEach(Process::destroyForcibly);
+    }
 
     Process launch(Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString());
@@ -37,7 +47,9 @@ class LauncherIT {
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve("server-" + System.nanoTime() + ".log").toFile());
-        return pb.start();
+        Process p = pb.start();
+        launched.add(p);
+        return p;
     }
 
     static String awaitPortFile(Path file, Process p) throws InterruptedException, IOException {
@@ -88,6 +100,7 @@ class LauncherIT {
             assertTrue(snaps.anyMatch(p -> p.toString().endsWith(".snap")));
         }
         assertTrue(serverLogs().contains("recovered"), "TOPICS_LOG defaults to info");
+        assertTrue(serverLogs().contains("AUTH IS DISABLED"), "dev mode says so loudly");
     }
 
     @Test
@@ -130,5 +143,18 @@ class LauncherIT {
         assertNotEquals(0, p.exitValue());
         String log = serverLogs();
         assertTrue(log.contains("TOPICS_ALLOW_INSECURE_NO_AUTH"), log);
+    }
+
+    @Test
+    void refusesAnUnknownScopeQuicklyWithoutNamingAKey() throws Exception {
+        long t0 = System.nanoTime();
+        Process p = launch(Map.of("TOPICS_PORT", "0", "TOPICS_DATA_DIR", dir.resolve("data").toString(),
+                "TOPICS_API_KEYS", "first-secret-key:rw,second-secret-key:read+reed:app."));
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a refusal within 10 s");
+        assertNotEquals(0, p.exitValue());
+        String log = serverLogs();
+        assertTrue(log.contains("cannot start: TOPICS_API_KEYS key-2 has an unknown scope \"reed\""), log);
+        assertFalse(log.contains("secret-key"), log);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
     }
 }

@@ -32,6 +32,8 @@ final class Exchange {
     private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
     /** Built once: every JSON answer sends the same header, so Helidon need not build and check it again. */
     private static final Header JSON_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
+    private static final Header BEARER_CHALLENGE = HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE,
+            "Bearer realm=\"topics\"");
 
     /** The shared parts every exchange needs. */
     record Context(ServerState state, Authenticator auth, ProtocolLimits limits) {
@@ -57,29 +59,50 @@ final class Exchange {
     }
 
     /**
+     * What a route asks of its caller before its handler runs (spec §14): nothing, any valid
+     * key, or a key holding a scope. Credentials come from {@code Authorization: Bearer};
+     * {@code ?token=} counts only where {@code queryToken} says so (the SSE GETs), because a
+     * query string ends up in proxy logs and browser history.
+     */
+    record Access(Scope scope, boolean needsKey, boolean queryToken) {
+        /** No credentials looked at: health and readiness unless {@code TOPICS_HEALTH_AUTH=1}. */
+        static final Access OPEN = new Access(null, false, false);
+        /** Any valid key, whatever its scopes. */
+        static final Access ANY_KEY = new Access(null, true, false);
+        /** An SSE GET: any valid key, also as {@code ?token=}; the handler checks it is the session's. */
+        static final Access STREAM = new Access(null, true, true);
+
+        static Access scope(Scope scope) {
+            return new Access(scope, true, false);
+        }
+    }
+
+    /**
      * Wraps {@code action} into a Helidon handler that answers 503 while not ready, 401/403 on
      * auth failures (before any resource lookup), and turns every exception into the error body.
      */
     static Handler handler(Context ctx, Scope scope, Action action) {
-        return handler(ctx, scope, true, action);
+        return handler(ctx, Access.scope(scope), true, action);
     }
 
-    /**
-     * Like {@link #handler}, but answering in every phase (health, readiness, metrics), and
-     * without authentication when {@code scope} is null.
-     */
-    static Handler anyPhase(Context ctx, Scope scope, Action action) {
-        return handler(ctx, scope, false, action);
+    /** Like {@link #handler}, for an SSE GET: see {@link Access#STREAM}. */
+    static Handler stream(Context ctx, Action action) {
+        return handler(ctx, Access.STREAM, true, action);
     }
 
-    private static Handler handler(Context ctx, Scope scope, boolean onlyWhenReady, Action action) {
+    /** Like {@link #handler}, but answering in every phase (health, readiness, metrics). */
+    static Handler anyPhase(Context ctx, Access access, Action action) {
+        return handler(ctx, access, false, action);
+    }
+
+    private static Handler handler(Context ctx, Access access, boolean onlyWhenReady, Action action) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
             try {
                 if (onlyWhenReady) {
                     ex.requireReady();
                 }
-                ex.authorize(scope);
+                ex.authorize(access);
                 action.handle(ex);
             } catch (TopicsException e) {
                 ex.error(e);
@@ -101,14 +124,19 @@ final class Exchange {
         return principal;
     }
 
-    /** Path parameter {@code name}, checked against the caller's prefix allowlist. */
+    /** Path parameter {@code param} (a topic or router name), checked against the caller's prefix allowlist. */
     String name(String param) {
         String name = req.path().pathParameters().get(param);
-        if (!principal.mayTouch(name)) {
-            throw new TopicsException(ErrorCode.FORBIDDEN, "this key may not access \"" + name + "\"",
-                    Map.of("name", name));
-        }
+        requireAllowed(param, name);
         return name;
+    }
+
+    /** 403 unless the caller's prefix allowlist covers {@code name}; {@code kind} names it in the detail. */
+    void requireAllowed(String kind, String name) {
+        if (!principal.mayTouch(name)) {
+            throw new TopicsException(ErrorCode.FORBIDDEN, "this key may not access " + kind + " \"" + name + "\"",
+                    Map.of(kind, name));
+        }
     }
 
     /** A query parameter, or null. */
@@ -208,6 +236,9 @@ final class Exchange {
             long seconds = retryMs instanceof Number n ? Math.max(1, (n.longValue() + 999) / 1000) : 1;
             res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
         }
+        if (code == ErrorCode.UNAUTHORIZED) {
+            res.header(BEARER_CHALLENGE); // RFC 6750: a 401 names the scheme it wants
+        }
         send(code.status(), out);
     }
 
@@ -222,16 +253,23 @@ final class Exchange {
         }
     }
 
-    private void authorize(Scope scope) {
-        if (scope == null) {
+    private void authorize(Access access) {
+        if (!access.needsKey()) {
             principal = Principal.ANONYMOUS;
             return;
         }
         String header = header("Authorization");
         String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (token == null && access.queryToken()) {
+            token = query("token");
+        }
+        String presented = token;
         principal = ctx.auth.authenticate(token).orElseThrow(() -> new TopicsException(ErrorCode.UNAUTHORIZED,
-                token == null ? "missing bearer token" : "invalid bearer token"));
-        if (!principal.has(scope)) {
+                presented != null ? "invalid bearer token"
+                        : access.queryToken() || query("token") == null ? "missing bearer token"
+                        : "missing bearer token (?token= is accepted only on GET /v0/watch/:wid)"));
+        Scope scope = access.scope();
+        if (scope != null && !principal.has(scope)) {
             throw new TopicsException(ErrorCode.FORBIDDEN, "this key lacks the " + scope.name().toLowerCase(Locale.ROOT)
                     + " scope", Map.of("scope", scope.name().toLowerCase(Locale.ROOT)));
         }

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import io.helidon.webserver.http.HttpRules;
 import io.topics.api.ErrorCode;
 import io.topics.api.TopicsException;
+import io.topics.api.spi.auth.Principal;
 import io.topics.api.spi.auth.Scope;
 import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
@@ -30,7 +31,7 @@ final class ObserveService {
     private final ServerState state;
     private final InstantSource clock;
     private final Exchange.Context ctx;
-    private final Scope healthScope;
+    private final Exchange.Access healthAccess;
 
     private final Supplier<Wal> wal;
     private final WatchSessions watch;
@@ -43,17 +44,18 @@ final class ObserveService {
         this.state = state;
         this.clock = clock;
         this.ctx = ctx;
-        this.healthScope = healthAuth ? Scope.READ : null;
+        // TOPICS_HEALTH_AUTH asks for a valid key, not a scope: a write-only producer may probe readiness
+        this.healthAccess = healthAuth ? Exchange.Access.ANY_KEY : Exchange.Access.OPEN;
     }
 
     static final String[] PATHS = {"/v0/health", "/healthz", "/v0/ready", "/readyz", "/v0/metrics"};
 
     void routing(HttpRules rules) {
-        rules.get("/v0/health", Exchange.anyPhase(ctx, healthScope, this::health))
-                .get("/healthz", Exchange.anyPhase(ctx, healthScope, this::health))
-                .get("/v0/ready", Exchange.anyPhase(ctx, healthScope, this::ready))
-                .get("/readyz", Exchange.anyPhase(ctx, healthScope, this::ready))
-                .get("/v0/metrics", Exchange.anyPhase(ctx, Scope.READ, this::metrics));
+        rules.get("/v0/health", Exchange.anyPhase(ctx, healthAccess, this::health))
+                .get("/healthz", Exchange.anyPhase(ctx, healthAccess, this::health))
+                .get("/v0/ready", Exchange.anyPhase(ctx, healthAccess, this::ready))
+                .get("/readyz", Exchange.anyPhase(ctx, healthAccess, this::ready))
+                .get("/v0/metrics", Exchange.anyPhase(ctx, Exchange.Access.scope(Scope.READ), this::metrics));
     }
 
     private void health(Exchange ex) {
@@ -138,7 +140,7 @@ final class ObserveService {
             counter(b, "topics_checkpoint_failures_total", "Checkpoint rounds that failed (retried; the WAL keeps everything).",
                     cp.failures());
         }
-        topicSeries(b, s);
+        topicSeries(b, s, ex.principal());
         ex.sendText("text/plain; version=0.0.4; charset=utf-8", b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -177,7 +179,8 @@ final class ObserveService {
                 .append(name).append(' ').append(value).append('\n');
     }
 
-    private static void topicSeries(StringBuilder b, Engine.Stats s) {
+    /** Per-topic gauges, only for the topics the caller's allowlist covers: names are what it guards. */
+    private static void topicSeries(StringBuilder b, Engine.Stats s, Principal caller) {
         String[][] series = {
             {"topics_topic_head_seq", "Highest assigned seq per topic."},
             {"topics_topic_earliest_seq", "First live seq per topic."},
@@ -187,6 +190,9 @@ final class ObserveService {
             b.append("# HELP ").append(series[k][0]).append(' ').append(series[k][1]).append('\n')
                     .append("# TYPE ").append(series[k][0]).append(" gauge\n");
             for (TopicInfo t : s.perTopic()) {
+                if (!caller.mayTouch(t.topic())) {
+                    continue;
+                }
                 long v = switch (k) {
                     case 0 -> t.headSeq();
                     case 1 -> t.earliestSeq();

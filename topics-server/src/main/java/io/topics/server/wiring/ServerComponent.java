@@ -5,6 +5,7 @@ import java.time.InstantSource;
 import dagger.BindsInstance;
 import dagger.Component;
 import io.helidon.webserver.WebServer;
+import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
@@ -27,6 +28,8 @@ interface ServerComponent {
     WebServer webServer();
 
     WriteDeadline writeDeadline();
+
+    Authenticator authenticator();
 
     @Component.Factory
     interface Factory {

@@ -75,7 +75,7 @@ public final class TopicsServer implements AutoCloseable {
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), LOCK_RETRY_MS);
         try {
             ServerComponent component = ServerComponent.create(config, clock, plugins);
-            Authenticator auth = plugins.auth(config.authProvider()).create(config.settings());
+            Authenticator auth = component.authenticator(); // the routes' own: keys are read and digested once
             refuseInsecureBind(config, auth);
             if (!auth.enabled()) {
                 LOG.warning("AUTH IS DISABLED (dev mode): every request has full access. Set TOPICS_API_KEYS to enable it.");

@@ -5,11 +5,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 
 import io.topics.server.wiring.ServerConfig;
 import io.topics.server.wiring.TopicsServer;
@@ -41,6 +47,11 @@ public final class ServerFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a request and reads the answer. An answer that opens an SSE stream is closed at its
+     * headers, with an empty body: a stream never ends by itself, and what such a call can check
+     * is whether the stream opened.
+     */
     public Reply send(String method, String path, String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(40));
         for (int i = 0; i < headers.length; i += 2) {
@@ -48,13 +59,39 @@ public final class ServerFixture implements AutoCloseable {
         }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(b.build(), info -> info.headers().firstValue("Content-Type").orElse("")
+                    .startsWith("text/event-stream") ? new ClosedAtHeaders() : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8));
             return new Reply(r.statusCode(), r.body(), r);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads no body: cancelling the subscription closes the connection. */
+    private static final class ClosedAtHeaders implements HttpResponse.BodySubscriber<String> {
+        @Override
+        public CompletionStage<String> getBody() {
+            return CompletableFuture.completedFuture("");
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.cancel();
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+        }
+
+        @Override
+        public void onComplete() {
         }
     }
 

@@ -41,7 +41,7 @@ class PluginRegistryTest {
         assertTrue(PluginRegistry.class.getModule().isNamed(), "tests run on the module path");
         PluginRegistry r = PluginRegistry.load(null);
         assertEquals(Set.of("ephemeral", "memory", "disk", "fsync"), r.durabilityClasses().keySet());
-        assertEquals(Set.of("none"), r.authProviders().keySet());
+        assertEquals(Set.of("bearer", "none"), r.authProviders().keySet());
         assertEquals(Set.of("file"), r.coldTiers().keySet());
         assertEquals("io.topics.wal", r.durabilityClasses().get("fsync").getClass().getModule().getName());
         assertEquals(io.topics.api.spi.durability.AckPoint.FORCED, r.durabilityClasses().get("fsync").ackPoint());
@@ -51,8 +51,8 @@ class PluginRegistryTest {
     @Test
     void unknownNamesFailWithTheListOfWhatExists() {
         PluginRegistry r = PluginRegistry.load(null);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.auth("bearer"));
-        assertEquals("auth provider 'bearer' is not registered; available: none", e.getMessage());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.auth("ldap"));
+        assertEquals("auth provider 'ldap' is not registered; available: bearer, none", e.getMessage());
         IllegalStateException cold = assertThrows(IllegalStateException.class, () -> r.coldTier("s3"));
         assertTrue(cold.getMessage().contains("available: file"), cold.getMessage());
     }
@@ -106,7 +106,7 @@ class PluginRegistryTest {
         Method auth = registry.getClass().getMethod("authProviders");
         Method cold = registry.getClass().getMethod("coldTiers");
         assertEquals(Set.of("ephemeral", "memory", "disk", "fsync"), ((Map<?, ?>) durability.invoke(registry)).keySet());
-        assertEquals(Set.of("none"), ((Map<?, ?>) auth.invoke(registry)).keySet());
+        assertEquals(Set.of("bearer", "none"), ((Map<?, ?>) auth.invoke(registry)).keySet());
         assertEquals(Set.of("file", "mem"), ((Map<?, ?>) cold.invoke(registry)).keySet(), "plugin dir via URLClassLoader");
     }
 
