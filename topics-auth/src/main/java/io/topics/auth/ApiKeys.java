@@ -8,10 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiPredicate;
@@ -40,19 +37,6 @@ import io.topics.api.spi.auth.Scope;
  * <p>Immutable after {@link #parse}; {@link #authenticate} is safe from any thread.
  */
 final class ApiKeys implements Authenticator {
-    /** Every token a scopes field may hold, lower case (matched case-insensitively). */
-    private static final Map<String, Set<Scope>> SCOPE_TOKENS = Map.of(
-            "read", EnumSet.of(Scope.READ), "r", EnumSet.of(Scope.READ),
-            "write", EnumSet.of(Scope.WRITE), "w", EnumSet.of(Scope.WRITE),
-            "delete", EnumSet.of(Scope.DELETE), "d", EnumSet.of(Scope.DELETE), "del", EnumSet.of(Scope.DELETE),
-            "admin", EnumSet.of(Scope.ADMIN), "a", EnumSet.of(Scope.ADMIN),
-            "rw", EnumSet.of(Scope.READ, Scope.WRITE));
-    /**
-     * A bad scope token up to this long is quoted in the refusal. A longer one is only
-     * measured: it is more likely a key pasted into the wrong field than a misspelt scope.
-     */
-    private static final int QUOTABLE_TOKEN = 16;
-
     private final byte[][] digests;
     private final Principal[] principals;
     /** {@link MessageDigest#isEqual}; a seam so a test can count that every digest is compared. */
@@ -168,20 +152,11 @@ final class ApiKeys implements Authenticator {
     }
 
     private static Set<Scope> scopes(String field, String label) {
-        if (field.isEmpty()) {
-            return EnumSet.allOf(Scope.class);
+        try {
+            return Scope.parse(field);
+        } catch (IllegalArgumentException e) {
+            throw refuse(label, "has an " + e.getMessage());
         }
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        for (String token : field.split("\\+", -1)) {
-            Set<Scope> s = SCOPE_TOKENS.get(token.trim().toLowerCase(Locale.ROOT));
-            if (s == null) {
-                String shown = token.length() <= QUOTABLE_TOKEN ? "\"" + token + "\"" : "of " + token.length() + " characters";
-                throw refuse(label, "has an unknown scope " + shown + "; scopes are read, write, delete and admin "
-                        + "(or r, w, d, del, a, and rw for read+write), joined with '+'");
-            }
-            scopes.addAll(s);
-        }
-        return scopes;
     }
 
     private static List<String> prefixes(String field, String label) {

@@ -39,8 +39,8 @@ final class KeysCommand {
                         + "comma- or +-separated, repeatable. Default: all.")
         List<String> scopes = new ArrayList<>();
 
-        @Option(names = "--prefixes", paramLabel = "PREFIXES", split = ",",
-                description = "Topic-name prefixes the key may touch (e.g. tenant42:); comma-separated, "
+        @Option(names = "--prefixes", paramLabel = "PREFIXES", split = "[,|]",
+                description = "Topic-name prefixes the key may touch (e.g. tenant42:); separated by , or |, "
                         + "repeatable. Default: every name.")
         List<String> prefixes = new ArrayList<>();
 

@@ -46,6 +46,8 @@ class KeysCommandTest {
         assertEquals(k.get(0) + ":read+write+delete:tenant42:|shared.", k.get(1));
         k = generate("--scopes", "rw");
         assertEquals(k.get(0) + ":read+write", k.get(1));
+        k = generate("--scopes", "R+W", "--prefixes", "tenant42:|shared.");
+        assertEquals(k.get(0) + ":read+write:tenant42:|shared.", k.get(1), "SECURITY.md's form");
         k = generate("--prefixes", "tenant42:");
         assertEquals(k.get(0) + "::tenant42:", k.get(1), "all scopes, prefix-restricted");
         k = generate("--scopes", "read,write,delete,admin", "--prefixes", "a");
@@ -58,8 +60,8 @@ class KeysCommandTest {
         assertEquals(ExitCodes.BAD_INPUT, run.exit());
         assertTrue(run.err().contains("unknown scope \"sudo\""), run.err());
         assertEquals("", run.out(), "no key printed");
-        run = cli.run("keys", "generate", "--prefixes", "a|b");
+        run = cli.run("keys", "generate", "--prefixes", "a>b");
         assertEquals(ExitCodes.BAD_INPUT, run.exit());
-        assertTrue(run.err().contains("invalid prefix 'a|b'"), run.err());
+        assertTrue(run.err().contains("invalid prefix 'a>b'"), run.err());
     }
 }
