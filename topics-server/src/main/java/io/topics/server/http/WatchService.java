@@ -120,8 +120,7 @@ final class WatchService {
                     .header(HeaderNames.CACHE_CONTROL, "no-store")
                     .header(HeaderNames.create("X-Accel-Buffering"), "no");
             try (OutputStream out = deadline.guard(ex.res.outputStream())) {
-                new WatchStream(engine, sessions, stream, out, clock,
-                        () -> ctx.state().phase() == ServerState.Phase.DRAINING)
+                new WatchStream(engine, sessions, stream, out, clock)
                         .run(lastEventId != null ? lastEventId : ex.query("cursor"));
             } catch (IOException | java.io.UncheckedIOException gone) {
                 // the client went away: the session stays for its reconnect

@@ -18,6 +18,7 @@ public final class WatchSession {
     private long generation;
     private long idleSince;
     private boolean queued = true; // it has an entry in the sessions' idle queue (from creation on)
+    private java.util.concurrent.CompletableFuture<Void> waiting; // the owning stream's wait, if it waits
 
     WatchSession(String wid, String owner, WatchOptions options, Map<String, Long> start, long now) {
         this.wid = wid;
@@ -85,7 +86,20 @@ public final class WatchSession {
     /** A stream opens: it takes the session over. Returns its generation: older streams must end. */
     synchronized long opened() {
         streams++;
+        if (waiting != null) {
+            waiting.complete(null); // the stream it takes over from wakes, and ends
+            waiting = null;
+        }
         return ++generation;
+    }
+
+    /** The stream of {@code gen} waits on {@code wake}: a takeover completes it (at once when it already happened). */
+    synchronized void waits(long gen, java.util.concurrent.CompletableFuture<Void> wake) {
+        if (generation == gen) {
+            waiting = wake;
+        } else {
+            wake.complete(null);
+        }
     }
 
     /** Whether the stream of {@code gen} still owns the session. */

@@ -15,7 +15,7 @@ import io.topics.api.TopicsException;
  * stream open, never on a timer, and costs only the sessions it looks at: those whose idle
  * time began longest ago, in a queue sorted by that time, with one entry per session.
  */
-public final class WatchSessions {
+public final class WatchSessions implements AutoCloseable {
     public static final long SESSION_TTL_MS = 300_000;
 
     private final InstantSource clock;
@@ -31,6 +31,11 @@ public final class WatchSessions {
     private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<BatchKey, Batch> batches = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong batchBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Waiting streams' wake futures, each with when its heartbeat (or re-check) falls due. */
+    private final Map<java.util.concurrent.CompletableFuture<Void>, Long> waiting = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
+    private Ticker ticker;
 
     /** Payload the shared batches may hold; past it the cache starts over. */
     static final long MAX_BATCH_CACHE_BYTES = 64L << 20;
@@ -120,6 +125,58 @@ public final class WatchSessions {
             idle.add(new Idle(stream.session(), now));
         }
         streams.decrementAndGet();
+    }
+
+    /**
+     * Wakes {@code wake} at {@code dueAt} (the clock's millis) at the latest, or at once when
+     * the sessions stop. For a waiting stream's heartbeat: the streams share one timer instead
+     * of a timed wait each. Call {@link #woken} when the wait ends.
+     */
+    void wakeAt(java.util.concurrent.CompletableFuture<Void> wake, long dueAt) {
+        waiting.put(wake, dueAt);
+        if (stopping) {
+            wake.complete(null);
+        }
+    }
+
+    void woken(java.util.concurrent.CompletableFuture<Void> wake) {
+        waiting.remove(wake);
+    }
+
+    /** Completes the waits that fell due; returns how many. Runs on the ticker (tests call it). */
+    public int tick() {
+        long now = clock.millis();
+        int woke = 0;
+        for (Map.Entry<java.util.concurrent.CompletableFuture<Void>, Long> e : waiting.entrySet()) {
+            if (stopping || e.getValue() <= now) {
+                woke += e.getKey().complete(null) ? 1 : 0;
+            }
+        }
+        return woke;
+    }
+
+    /** The server stops: every waiting stream wakes now (to say so and end), and later ones at once. */
+    public void stopping() {
+        stopping = true;
+        tick();
+    }
+
+    /** Whether {@link #stopping} was called: streams end with a 503 {@code error} frame. */
+    public boolean stopped() {
+        return stopping;
+    }
+
+    /** Ticks every {@code periodMs} on a thread of its own until {@link #close}: the heartbeat granularity. */
+    public WatchSessions ticking(long periodMs) {
+        ticker = Ticker.every("topics-watch-ticker", periodMs, this::tick);
+        return this;
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.close();
+        }
     }
 
     /** Streams open now (the {@code sse_connections} metric). */

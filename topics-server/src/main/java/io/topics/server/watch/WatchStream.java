@@ -11,9 +11,6 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 
 import io.topics.api.ErrorCode;
 import io.topics.api.TopicsException;
@@ -30,15 +27,14 @@ import io.topics.server.engine.Tombstone;
  * the log: between passes it sleeps on the watched topics' append signals.
  */
 public final class WatchStream {
-    /** How often a waiting stream looks up from its wait: a takeover or a shutdown ends it this fast. */
-    private static final long CHECK_MS = 200;
+    /** How soon a stream whose topic still replays after a restart looks again. */
+    private static final long REPLAY_CHECK_MS = 200;
 
     private final Engine engine;
     private final WatchSessions sessions;
     private final WatchSessions.Stream stream;
     private final OutputStream out;
     private final InstantSource clock;
-    private final BooleanSupplier stopping;
     /** Topics this stream delivers live: caught up, and not behind since (spec §11.5's transitions). */
     private final Map<String, Boolean> live = new HashMap<>();
     private final Map<String, Boolean> readBefore = new HashMap<>();
@@ -46,15 +42,14 @@ public final class WatchStream {
     private final Map<String, Long> readAt = new HashMap<>();
     private long lastSentMs;
 
-    /** @param stopping true once the server shuts down: the stream says so and ends */
+    /** A stream that ends, saying so, once {@code sessions} are {@link WatchSessions#stopping stopping}. */
     public WatchStream(Engine engine, WatchSessions sessions, WatchSessions.Stream stream, OutputStream out,
-                       InstantSource clock, BooleanSupplier stopping) {
+                       InstantSource clock) {
         this.engine = engine;
         this.sessions = sessions;
         this.stream = stream;
         this.out = out;
         this.clock = clock;
-        this.stopping = stopping;
     }
 
     /**
@@ -75,7 +70,7 @@ public final class WatchStream {
                 frame(null, "error", "{\"code\":410,\"error\":\"the watch session is gone; create a new one\"}");
                 return;
             }
-            if (stopping.getAsBoolean()) {
+            if (sessions.stopped()) {
                 frame(WatchCursor.encode(s.cursors()), "error", "{\"code\":503,\"error\":\"shutting_down\"}");
                 return;
             }
@@ -203,8 +198,9 @@ public final class WatchStream {
     }
 
     /**
-     * Sleeps until a watched topic moves, sending {@code : hb} after {@code heartbeat_ms} of
-     * quiet, and looking up every {@value #CHECK_MS} ms for a takeover or a shutdown.
+     * Sleeps until a watched topic moves, a newer stream takes the session over, the server
+     * stops, or a heartbeat falls due; sends {@code : hb} after {@code heartbeat_ms} of quiet.
+     * Every wake sends the stream round its loop, which finds out why.
      */
     private void awaitAppend(WatchSession s) throws IOException {
         CompletableFuture<Void> wake = new CompletableFuture<>();
@@ -232,28 +228,24 @@ public final class WatchStream {
         }
     }
 
-    /** Waits for {@code wake}, sending heartbeats, and looking up every {@value #CHECK_MS} ms. */
+    /** Waits for {@code wake}, which a topic's append, a takeover, the stop or the sessions' ticker completes. */
     private void sleep(WatchSession s, CompletableFuture<Void> wake, boolean replaying) throws IOException {
         long heartbeat = s.options().heartbeatMs();
-        while (true) {
-            long quietFor = clock.millis() - lastSentMs;
-            if (quietFor >= heartbeat) {
-                write(": hb\n\n");
-                quietFor = 0;
-            }
-            try {
-                wake.get(Math.min(CHECK_MS, heartbeat - quietFor), TimeUnit.MILLISECONDS);
-                return;
-            } catch (TimeoutException e) {
-                if (replaying || !stream.current() || !sessions.live(s) || stopping.getAsBoolean()) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+        if (clock.millis() - lastSentMs >= heartbeat) {
+            write(": hb\n\n");
+        }
+        long due = lastSentMs + heartbeat;
+        sessions.wakeAt(wake, replaying ? Math.min(due, clock.millis() + REPLAY_CHECK_MS) : due);
+        s.waits(stream.generation(), wake);
+        try {
+            wake.get();
+        } catch (ExecutionException e) {
+            // never completed exceptionally
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } finally {
+            sessions.woken(wake);
         }
     }
 

@@ -5,9 +5,6 @@ import java.io.OutputStream;
 import java.time.InstantSource;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Ends streams whose client stopped reading (spec §11.6): a write that has been blocked for
@@ -24,7 +21,7 @@ public final class WriteDeadline implements AutoCloseable {
     private final InstantSource clock;
     private final long deadlineMs;
     private final Set<Guarded> open = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService timer;
+    private final Ticker ticker;
 
     /**
      * @param deadlineMs how long one write may block; 0 for never
@@ -33,14 +30,8 @@ public final class WriteDeadline implements AutoCloseable {
     public WriteDeadline(InstantSource clock, long deadlineMs, boolean sweep) {
         this.clock = clock;
         this.deadlineMs = deadlineMs;
-        if (sweep && deadlineMs > 0) {
-            long every = Math.clamp(deadlineMs / 10, 50, 1000);
-            timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
-                    .name("topics-write-deadline").unstarted(r));
-            timer.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
-        } else {
-            timer = null;
-        }
+        ticker = sweep && deadlineMs > 0
+                ? Ticker.every("topics-write-deadline", Math.clamp(deadlineMs / 10, 50, 1000), this::sweep) : null;
     }
 
     /**
@@ -70,8 +61,8 @@ public final class WriteDeadline implements AutoCloseable {
 
     @Override
     public void close() {
-        if (timer != null) {
-            timer.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
     }
 

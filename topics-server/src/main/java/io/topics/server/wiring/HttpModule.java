@@ -40,10 +40,19 @@ final class HttpModule {
 
     @Provides
     @Singleton
+    static WatchSessions watchSessions(ServerConfig config, InstantSource clock) {
+        return new WatchSessions(clock, config.maxWatchSessions()).ticking(WATCH_TICK_MS);
+    }
+
+    /** The heartbeat granularity of waiting watch streams, and how soon they hear of a stop. */
+    private static final long WATCH_TICK_MS = 100;
+
+    @Provides
+    @Singleton
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
-                         WalJournal journal, WriteDeadline deadline) {
+                         WalJournal journal, WatchSessions sessions, WriteDeadline deadline) {
         return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                journal::wal, new WatchSessions(clock, config.maxWatchSessions()), deadline);
+                journal::wal, sessions, deadline);
     }
 
     @Provides

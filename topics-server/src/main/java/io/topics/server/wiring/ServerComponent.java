@@ -10,6 +10,7 @@ import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
 import io.topics.server.http.ServerState;
+import io.topics.server.watch.WatchSessions;
 import io.topics.server.watch.WriteDeadline;
 import jakarta.inject.Singleton;
 
@@ -28,6 +29,8 @@ interface ServerComponent {
     WebServer webServer();
 
     WriteDeadline writeDeadline();
+
+    WatchSessions watchSessions();
 
     Authenticator authenticator();
 

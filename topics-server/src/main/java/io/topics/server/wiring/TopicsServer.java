@@ -122,8 +122,10 @@ public final class TopicsServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         component.state().draining();
+        component.watchSessions().stopping(); // open streams say so and end before the listener stops
         try {
             webServer.stop();
+            component.watchSessions().close();
             component.writeDeadline().close();
             try {
                 component.checkpoints().close();

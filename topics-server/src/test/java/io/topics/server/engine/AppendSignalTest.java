@@ -38,18 +38,19 @@ class AppendSignalTest {
         Engine engine = new Engine(InstantSource.system(), EngineLimits.DEFAULTS, EngineTest.CLASSES);
         engine.append("quiet", EngineTest.batch("1"));
         engine.append("quiet2", EngineTest.batch("1"));
-        WatchSessions sessions = new WatchSessions(InstantSource.system(), 0);
+        WatchSessions sessions = new WatchSessions(InstantSource.system(), 0).ticking(5);
         WatchOptions heartbeatAtOnce = new WatchOptions(Set.of(), 256, 262_144, 1, true, true, true, false);
         WatchSession s = sessions.create(null, heartbeatAtOnce, Map.of("quiet", 1L, "quiet2", 1L));
         for (int i = 0; i < 200; i++) {
             WatchSessions.Stream st = sessions.open(s.wid());
             try {
                 assertThrows(IOException.class, () -> new WatchStream(engine, sessions, st, new DyingSocket(),
-                        InstantSource.system(), () -> false).run(null));
+                        InstantSource.system()).run(null));
             } finally {
                 sessions.closed(st);
             }
         }
+        sessions.close();
         var topics = Engine.class.getDeclaredField("topics");
         topics.setAccessible(true);
         @SuppressWarnings("unchecked")

@@ -155,6 +155,36 @@ class WatchSessionsTest {
     }
 
     @Test
+    void waitsWakeWhenDueOnTakeoverAndAtTheStopWithNoTimerOfTheirOwn() {
+        var heartbeat = new java.util.concurrent.CompletableFuture<Void>();
+        var later = new java.util.concurrent.CompletableFuture<Void>();
+        sessions.wakeAt(heartbeat, clock.millis() + 1_000);
+        sessions.wakeAt(later, clock.millis() + 60_000);
+        clock.advance(999);
+        assertEquals(0, sessions.tick());
+        clock.advance(1);
+        assertEquals(1, sessions.tick());
+        assertTrue(heartbeat.isDone() && !later.isDone());
+        sessions.woken(heartbeat);
+
+        WatchSession s = sessions.create(null, WatchOptions.DEFAULTS, cursors("t", 0));
+        WatchSessions.Stream first = sessions.open(s.wid());
+        var waiting = new java.util.concurrent.CompletableFuture<Void>();
+        s.waits(first.generation(), waiting);
+        sessions.open(s.wid());
+        assertTrue(waiting.isDone(), "a takeover wakes the stream it takes over from");
+        var stale = new java.util.concurrent.CompletableFuture<Void>();
+        s.waits(first.generation(), stale);
+        assertTrue(stale.isDone(), "a stream already taken over does not sleep");
+
+        sessions.stopping();
+        assertTrue(later.isDone(), "the stop wakes every wait");
+        var afterStop = new java.util.concurrent.CompletableFuture<Void>();
+        sessions.wakeAt(afterStop, Long.MAX_VALUE);
+        assertTrue(afterStop.isDone() && sessions.stopped());
+    }
+
+    @Test
     void theSessionCapAnswers429() {
         for (int i = 0; i < 3; i++) {
             sessions.create(null, WatchOptions.DEFAULTS, cursors("t", 0));
