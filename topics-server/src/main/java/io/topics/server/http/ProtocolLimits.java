@@ -5,7 +5,8 @@ package io.topics.server.http;
  */
 public record ProtocolLimits(long maxBodyBytes, int maxBatchRecords, int maxRecordBytes, int maxMetaBytes,
                              int maxMetaKeys, int maxTagBytes, int maxNodeBytes, int maxLimit,
-                             int maxIdempotencyKey, long maxWaitMs, long maxBatchBytes, int maxPageSize) {
+                             int maxIdempotencyKey, long maxWaitMs, long maxBatchBytes, int maxPageSize,
+                             int maxWatchTopics) {
     public static final ProtocolLimits DEFAULTS = new ProtocolLimits(64L << 20, 10_000, 1 << 20, 16 << 10, 64, 256,
-            128, 1000, 256, 30_000, 8L << 20, 1000);
+            128, 1000, 256, 30_000, 8L << 20, 1000, 256);
 }

@@ -88,7 +88,8 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 (int) number(s, "TOPICS_MAX_TAG_BYTES", d.maxTagBytes()),
                 (int) number(s, "TOPICS_MAX_NODE_BYTES", d.maxNodeBytes()),
                 (int) number(s, "TOPICS_MAX_LIMIT", d.maxLimit()),
-                d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize());
+                d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize(),
+                (int) number(s, "TOPICS_MAX_WATCH_TOPICS", d.maxWatchTopics()));
         EngineLimits engine = new EngineLimits(number(s, "TOPICS_MAX_TOPICS", EngineLimits.DEFAULTS.maxTopics()),
                 number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()));
         CheckpointPolicy cd = CheckpointPolicy.DEFAULTS;
