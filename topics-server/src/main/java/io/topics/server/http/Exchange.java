@@ -34,7 +34,7 @@ final class Exchange {
     private static final Header JSON_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
 
     /** The shared parts every exchange needs. */
-    record Context(ServerState state, Authenticator auth, ProtocolLimits limits) {
+    record Context(ServerState state, Authenticator auth, ProtocolLimits limits, Admission admission) {
     }
 
     /** A handler body. */
@@ -47,6 +47,8 @@ final class Exchange {
     private final Context ctx;
     private final long startNanos;
     private Principal principal;
+    /** The caller's in-flight slot (spec §15), given back as the answer goes out. */
+    private Slots.Slot slot = Slots.NONE;
     private long recordsScanned = -1;
 
     private Exchange(ServerRequest req, ServerResponse res, Context ctx, long startNanos) {
@@ -61,7 +63,15 @@ final class Exchange {
      * auth failures (before any resource lookup), and turns every exception into the error body.
      */
     static Handler handler(Context ctx, Scope scope, Action action) {
-        return handler(ctx, scope, true, action);
+        return handler(ctx, scope, true, true, action);
+    }
+
+    /**
+     * Like {@link #handler}, for a long-lived stream: it holds no in-flight slot (spec §15),
+     * only the stream slots its action takes.
+     */
+    static Handler stream(Context ctx, Scope scope, Action action) {
+        return handler(ctx, scope, true, false, action);
     }
 
     /**
@@ -69,10 +79,10 @@ final class Exchange {
      * without authentication when {@code scope} is null.
      */
     static Handler anyPhase(Context ctx, Scope scope, Action action) {
-        return handler(ctx, scope, false, action);
+        return handler(ctx, scope, false, true, action);
     }
 
-    private static Handler handler(Context ctx, Scope scope, boolean onlyWhenReady, Action action) {
+    private static Handler handler(Context ctx, Scope scope, boolean onlyWhenReady, boolean inFlight, Action action) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
             try {
@@ -80,12 +90,17 @@ final class Exchange {
                     ex.requireReady();
                 }
                 ex.authorize(scope);
+                if (inFlight && scope != null) { // a route without a scope has no key to count against
+                    ex.slot = ctx.admission.request(ex.principal);
+                }
                 action.handle(ex);
             } catch (TopicsException e) {
                 ex.error(e);
             } catch (Exception | StackOverflowError e) {
                 LOG.log(Level.SEVERE, "internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
                 ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
+            } finally {
+                ex.slot.close(); // for an answer that never went out: the handler ended all the same
             }
         };
     }
@@ -178,6 +193,7 @@ final class Exchange {
             out.ascii(",\"records_scanned\":").number(recordsScanned);
         }
         out.ascii("}}");
+        slot.close(); // the work is done: a client's next request must not find its own slot still taken
         res.status(status);
         res.header(JSON_TYPE);
         res.send(out.array(), 0, out.size());
@@ -185,6 +201,7 @@ final class Exchange {
 
     /** Answers a non-JSON body (Prometheus text). */
     void sendText(String contentType, byte[] body) {
+        slot.close();
         res.status(200);
         res.header(HeaderNames.CONTENT_TYPE, contentType);
         res.send(body);

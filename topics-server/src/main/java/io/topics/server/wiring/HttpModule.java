@@ -42,8 +42,8 @@ final class HttpModule {
     @Singleton
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
                          WalJournal journal, WriteDeadline deadline) {
-        return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                journal::wal, new WatchSessions(clock, config.maxWatchSessions()), deadline);
+        return new Routes(engine, state, auth, config.protocolLimits(), config.connectionCaps(), clock,
+                config.healthAuth(), journal::wal, new WatchSessions(clock, config.maxWatchSessions()), deadline);
     }
 
     @Provides

@@ -9,6 +9,7 @@ import java.util.TreeSet;
 
 import io.topics.server.engine.CheckpointPolicy;
 import io.topics.server.engine.EngineLimits;
+import io.topics.server.http.ConnectionCaps;
 import io.topics.server.http.ProtocolLimits;
 
 /**
@@ -112,6 +113,14 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
     /** {@code TOPICS_MAX_WATCH_SESSIONS} (spec §15): live watch sessions at most, default 10 000; 0 for no cap. */
     public int maxWatchSessions() {
         return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_MAX_WATCH_SESSIONS", 10_000));
+    }
+
+    /** The caps of spec §15 counted at the HTTP edge: SSE streams, in total and per key, and requests per key. */
+    public ConnectionCaps connectionCaps() {
+        ConnectionCaps d = ConnectionCaps.DEFAULTS;
+        return new ConnectionCaps(number(settings, "TOPICS_MAX_SSE_CONNECTIONS", d.maxSseConnections()),
+                number(settings, "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", d.maxSseConnectionsPerKey()),
+                number(settings, "TOPICS_MAX_INFLIGHT_PER_KEY", d.maxInflightPerKey()));
     }
 
     /**

@@ -38,6 +38,14 @@ class ServerConfigTest {
     }
 
     @Test
+    void theConnectionCapsAreSettings() {
+        assertEquals(io.topics.server.http.ConnectionCaps.DEFAULTS, ServerConfig.from(Map.of()).connectionCaps());
+        assertEquals(new io.topics.server.http.ConnectionCaps(3, 2, 1), ServerConfig.from(Map.of(
+                "TOPICS_MAX_SSE_CONNECTIONS", "3", "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "2",
+                "TOPICS_MAX_INFLIGHT_PER_KEY", "1")).connectionCaps());
+    }
+
+    @Test
     void logLevelsAreCheckedNotGuessed() {
         assertEquals("info", ServerConfig.from(Map.of()).logLevel());
         assertEquals("warn", ServerConfig.from(Map.of("TOPICS_LOG", " WARN ")).logLevel());
