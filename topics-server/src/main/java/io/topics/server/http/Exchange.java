@@ -2,10 +2,13 @@ package io.topics.server.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -13,6 +16,7 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -49,6 +53,7 @@ final class Exchange {
     private Principal principal;
     /** The caller's in-flight slot (spec §15), given back as the answer goes out. */
     private Slots.Slot slot = Slots.NONE;
+    private boolean bodyLeftUnread;
     private long recordsScanned = -1;
 
     private Exchange(ServerRequest req, ServerResponse res, Context ctx, long startNanos) {
@@ -101,6 +106,10 @@ final class Exchange {
                 ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
             } finally {
                 ex.slot.close(); // for an answer that never went out: the handler ended all the same
+            }
+            if (ex.bodyLeftUnread) {
+                // Helidon would read the rest of the body to reuse the connection, at the client's pace
+                throw new CloseConnectionException("answered before the request body was read whole");
             }
         };
     }
@@ -157,29 +166,84 @@ final class Exchange {
      * The request body, bounded by {@code TOPICS_MAX_BODY_BYTES} (413 before parsing) and with a
      * JSON-compatible Content-Type when non-empty (415). An empty body is returned as length 0.
      */
-    Body body() throws IOException {
-        long max = ctx.limits.maxBodyBytes();
+    Body body() {
+        long max = Math.min(ctx.limits.maxBodyBytes(), Integer.MAX_VALUE - 16); // and what one array can hold
         OptionalLong declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > max) {
             throw tooLarge(max);
         }
-        byte[] bytes;
-        if (!req.content().hasEntity()) {
-            bytes = new byte[0];
-        } else {
-            try (InputStream in = req.content().inputStream()) {
-                // a declared length is read into one exact array; otherwise read up to the limit
-                long want = declared.isPresent() ? declared.getAsLong() : Math.min(Integer.MAX_VALUE - 16, max + 1);
-                bytes = in.readNBytes((int) want);
-                if (bytes.length > max) {
-                    throw tooLarge(max);
-                }
-            }
-        }
-        if (bytes.length > 0) {
+        Body body = req.content().hasEntity() ? readBody(declared, max) : new Body(new byte[0], 0);
+        if (body.length() > 0) {
             requireJsonContentType();
         }
-        return new Body(bytes, bytes.length);
+        return body;
+    }
+
+    /**
+     * Reads the body as it arrives, until {@code TOPICS_READ_TIMEOUT_MS} after the request
+     * started: a client that trickles its body a few bytes at a time is cut off then. (Each read
+     * also waits at most that long for the next bytes: the socket's own timeout.)
+     */
+    private Body readBody(OptionalLong declared, long max) {
+        long timeoutMs = ctx.limits.readTimeoutMs();
+        long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        // a declared length is read into one exact array; otherwise into one that grows up to the limit
+        long most = declared.isPresent() ? declared.getAsLong() : max + 1;
+        byte[] buf = new byte[(int) (declared.isPresent() ? most : Math.min(most, 8192))];
+        int n = 0;
+        // not closed on failure: closing reads what is left of the body, however slowly it comes
+        InputStream in = req.content().inputStream();
+        try {
+            while (true) {
+                if (n == buf.length) {
+                    if (n == most) {
+                        break;
+                    }
+                    buf = Arrays.copyOf(buf, (int) Math.min(most, 2L * n));
+                }
+                if (timeoutMs > 0 && System.nanoTime() - deadline > 0) {
+                    throw bodyTimeout(timeoutMs);
+                }
+                int r = in.read(buf, n, buf.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            in.close();
+        } catch (IOException e) {
+            throw cutOff(e, timeoutMs);
+        } catch (RuntimeException e) {
+            if (e instanceof TopicsException || !causedBy(e, IOException.class)) {
+                throw e;
+            }
+            throw cutOff(e, timeoutMs); // Helidon's word for a connection that failed
+        }
+        if (n > max) {
+            throw tooLarge(max);
+        }
+        return new Body(buf, n);
+    }
+
+    /** The connection failed while the body was read: it timed out, or the client went away. */
+    private static TopicsException cutOff(Exception e, long timeoutMs) {
+        return causedBy(e, SocketTimeoutException.class) ? bodyTimeout(timeoutMs) : new TopicsException(
+                ErrorCode.INVALID_REQUEST, "the request body was cut off", Map.of("reason", "body_incomplete"));
+    }
+
+    private static TopicsException bodyTimeout(long timeoutMs) {
+        return new TopicsException(ErrorCode.INVALID_REQUEST, "the request body did not arrive within "
+                + timeoutMs + " ms", Map.of("reason", "body_timeout", "timeout_ms", timeoutMs));
+    }
+
+    /** Whether {@code e} or one of its causes is a {@code type}. */
+    static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A request body: {@code bytes[0, length)}. */
@@ -194,6 +258,7 @@ final class Exchange {
         }
         out.ascii("}}");
         slot.close(); // the work is done: a client's next request must not find its own slot still taken
+        closeIfBodyUnread();
         res.status(status);
         res.header(JSON_TYPE);
         res.send(out.array(), 0, out.size());
@@ -202,6 +267,7 @@ final class Exchange {
     /** Answers a non-JSON body (Prometheus text). */
     void sendText(String contentType, byte[] body) {
         slot.close();
+        closeIfBodyUnread();
         res.status(200);
         res.header(HeaderNames.CONTENT_TYPE, contentType);
         res.send(body);
@@ -226,6 +292,18 @@ final class Exchange {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
         }
         send(code.status(), out);
+    }
+
+    /**
+     * An answer sent before the body was read whole (an error found first, a body cut off or
+     * too slow, a route that takes none) says {@code Connection: close}, and the connection is
+     * closed once it went out.
+     */
+    private void closeIfBodyUnread() {
+        if (req.content().hasEntity() && !req.content().consumed()) {
+            bodyLeftUnread = true;
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
     }
 
     private void requireReady() {

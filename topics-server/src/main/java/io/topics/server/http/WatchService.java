@@ -88,15 +88,6 @@ final class WatchService {
         ex.send(200, out);
     }
 
-    private static boolean causedByIo(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof IOException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void openStream(Exchange ex) throws IOException {
         String accept = ex.header("Accept");
         if (accept != null && !accept.contains("text/event-stream") && !accept.contains("*/*")) {
@@ -138,7 +129,7 @@ final class WatchService {
             } catch (IOException | java.io.UncheckedIOException gone) {
                 // the client went away: the session stays for its reconnect
             } catch (RuntimeException e) {
-                if (!causedByIo(e)) {
+                if (!Exchange.causedBy(e, IOException.class)) {
                     throw e;
                 }
                 // Helidon's own word for a client that went away mid-write

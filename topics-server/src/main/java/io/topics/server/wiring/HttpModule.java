@@ -52,13 +52,11 @@ final class HttpModule {
         return WebServer.builder()
                 .host(config.host())
                 .port(config.port())
-                // without TCP_NODELAY, small responses stall ~40 ms on Nagle + delayed ACK
-                .connectionOptions(o -> {
-                    o.tcpNoDelay(true);
-                    if (config.socketSendBufferBytes() > 0) {
-                        o.socketSendBufferSize(config.socketSendBufferBytes());
-                    }
-                })
+                .connectionOptions(AcceptedSockets.create(config.socketSendBufferBytes(),
+                        config.protocolLimits().readTimeoutMs()))
+                .useNio(false) // socket streams, which honour the read timeout; channel reads ignore it
+                // below the open-file limit: an accept that fails for want of descriptors stops Helidon's listener
+                .maxTcpConnections(config.maxConnections())
                 // bodies are never compressed: skip content-encoding negotiation per request
                 .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
                 .directHandlers(Routes.directHandlers())

@@ -32,7 +32,8 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "TOPICS_MAX_INFLIGHT_PER_KEY", "TOPICS_MAX_WATCH_TOPICS",
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
-            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS"));
+            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS",
+            "TOPICS_READ_TIMEOUT_MS", "TOPICS_MAX_CONNECTIONS"));
 
     public ServerConfig {
         settings = Map.copyOf(settings);
@@ -90,7 +91,8 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 (int) number(s, "TOPICS_MAX_NODE_BYTES", d.maxNodeBytes()),
                 (int) number(s, "TOPICS_MAX_LIMIT", d.maxLimit()),
                 d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize(),
-                (int) number(s, "TOPICS_MAX_WATCH_TOPICS", d.maxWatchTopics()));
+                (int) number(s, "TOPICS_MAX_WATCH_TOPICS", d.maxWatchTopics()),
+                number(s, "TOPICS_READ_TIMEOUT_MS", d.readTimeoutMs()));
         EngineLimits engine = new EngineLimits(number(s, "TOPICS_MAX_TOPICS", EngineLimits.DEFAULTS.maxTopics()),
                 number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()));
         CheckpointPolicy cd = CheckpointPolicy.DEFAULTS;
@@ -138,6 +140,30 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
      */
     public int socketSendBufferBytes() {
         return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_SOCKET_SEND_BUFFER_BYTES", 0));
+    }
+
+    /** Descriptors kept for the data directory's files when the connection cap is derived. */
+    static final long FILES_RESERVED = 1024;
+
+    /**
+     * {@code TOPICS_MAX_CONNECTIONS}: TCP connections open at once; past it new ones wait to be
+     * accepted. Unset, it is the process's open-file limit less {@link #FILES_RESERVED} (at
+     * least 256): running out of descriptors would stop Helidon's listener for good. 0 for no
+     * cap (Helidon's -1), also the default where the limit cannot be read.
+     */
+    public int maxConnections() {
+        long files = openFileLimit();
+        long n = number(settings, "TOPICS_MAX_CONNECTIONS", files > 0 ? connectionsBelow(files) : 0);
+        return n == 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    static long connectionsBelow(long openFileLimit) {
+        return Math.max(256, openFileLimit - FILES_RESERVED);
+    }
+
+    private static long openFileLimit() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 0;
     }
 
     /** The log levels {@code TOPICS_LOG} accepts. */

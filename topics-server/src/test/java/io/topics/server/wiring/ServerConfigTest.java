@@ -46,6 +46,19 @@ class ServerConfigTest {
     }
 
     @Test
+    void theReadTimeoutAndTheConnectionCapAreSettings() {
+        assertEquals(60_000, ServerConfig.from(Map.of()).protocolLimits().readTimeoutMs());
+        assertEquals(1500, ServerConfig.from(Map.of("TOPICS_READ_TIMEOUT_MS", "1500")).protocolLimits().readTimeoutMs());
+        assertEquals(7, ServerConfig.from(Map.of("TOPICS_MAX_CONNECTIONS", "7")).maxConnections());
+        assertEquals(-1, ServerConfig.from(Map.of("TOPICS_MAX_CONNECTIONS", "0")).maxConnections(), "0: no cap");
+        // unset: below the open-file limit, so running out of descriptors cannot stop the listener
+        assertEquals(18_976, ServerConfig.connectionsBelow(20_000));
+        assertEquals(256, ServerConfig.connectionsBelow(1024));
+        int derived = ServerConfig.from(Map.of()).maxConnections();
+        assertTrue(derived == -1 || derived >= 256, "derived " + derived);
+    }
+
+    @Test
     void logLevelsAreCheckedNotGuessed() {
         assertEquals("info", ServerConfig.from(Map.of()).logLevel());
         assertEquals("warn", ServerConfig.from(Map.of("TOPICS_LOG", " WARN ")).logLevel());
