@@ -24,6 +24,12 @@ import io.topics.api.storage.StorageFile;
  */
 final class WalShard implements AutoCloseable {
     static final String SPARE = "spare.tmp";
+    /**
+     * Frames a shard always has room for, whatever their bytes: 64 connections with one write
+     * in flight each are queued and served, never refused (API spec §19, decision 8). Their
+     * bodies are in memory anyway; the byte bound is for what comes on top.
+     */
+    static final int ALWAYS_ROOM_FRAMES = 64;
 
     private final int id;
     private final Storage fs;
@@ -47,6 +53,7 @@ final class WalShard implements AutoCloseable {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong rotations = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong queuedFrames = new AtomicLong();
     private long queueDepthPeak;
 
     // writer thread only
@@ -94,6 +101,7 @@ final class WalShard implements AutoCloseable {
             Frame frame = new Frame(lsns.getAndIncrement(), type, flags, topicId, seq, ts, payload);
             queue.add(new Pending(frame, ack, done));
             queuedBytes.addAndGet(frame.encodedSize());
+            queuedFrames.incrementAndGet();
             queueDepthPeak = Math.max(queueDepthPeak, queue.size());
             queued.signal();
         } finally {
@@ -105,10 +113,12 @@ final class WalShard implements AutoCloseable {
         return done;
     }
 
-    /** Whether {@code bytes} more may be queued; an empty queue always takes one frame. */
+    /**
+     * Whether {@code bytes} more may be queued: below {@link #ALWAYS_ROOM_FRAMES} frames always,
+     * past them while the queue stays within its byte bound.
+     */
     boolean hasRoom(long bytes) {
-        long q = queuedBytes.get();
-        return q == 0 || q + bytes <= options.maxQueuedBytes();
+        return queuedFrames.get() < ALWAYS_ROOM_FRAMES || queuedBytes.get() + bytes <= options.maxQueuedBytes();
     }
 
     void addStats(long[] into) {
@@ -180,6 +190,7 @@ final class WalShard implements AutoCloseable {
             writeOrFail(round, bytes, force);
         } finally {
             queuedBytes.addAndGet(-bytes); // written or failed, the round no longer waits in memory
+            queuedFrames.addAndGet(-round.size());
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.InstantSource;
 import dagger.BindsInstance;
 import dagger.Component;
 import io.helidon.webserver.WebServer;
+import io.topics.api.storage.Storage;
 import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
@@ -12,7 +13,7 @@ import io.topics.server.http.ServerState;
 import io.topics.server.watch.WriteDeadline;
 import jakarta.inject.Singleton;
 
-/** Assembles the engine and the Helidon server from the settings, the clock and the plugins. */
+/** Assembles the engine and the Helidon server from the settings, the clock, the plugins and the disk. */
 @Singleton
 @Component(modules = {EngineModule.class, HttpModule.class})
 interface ServerComponent {
@@ -31,10 +32,10 @@ interface ServerComponent {
     @Component.Factory
     interface Factory {
         ServerComponent create(@BindsInstance ServerConfig config, @BindsInstance InstantSource clock,
-                               @BindsInstance PluginRegistry plugins);
+                               @BindsInstance PluginRegistry plugins, @BindsInstance Storage storage);
     }
 
-    static ServerComponent create(ServerConfig config, InstantSource clock, PluginRegistry plugins) {
-        return DaggerServerComponent.factory().create(config, clock, plugins);
+    static ServerComponent create(ServerConfig config, InstantSource clock, PluginRegistry plugins, Storage storage) {
+        return DaggerServerComponent.factory().create(config, clock, plugins, storage);
     }
 }

@@ -33,7 +33,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
             "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS",
-            "TOPICS_READ_TIMEOUT_MS", "TOPICS_MAX_CONNECTIONS"));
+            "TOPICS_READ_TIMEOUT_MS", "TOPICS_MAX_CONNECTIONS", "TOPICS_WAL_QUEUE_BYTES"));
 
     public ServerConfig {
         settings = Map.copyOf(settings);
@@ -140,6 +140,14 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
      */
     public int socketSendBufferBytes() {
         return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_SOCKET_SEND_BUFFER_BYTES", 0));
+    }
+
+    /**
+     * {@code TOPICS_WAL_QUEUE_BYTES}: bytes each WAL shard holds queued for the disk (past its
+     * first 64 frames) before writes answer {@code 429 throttled}, {@code limit:"wal_queue"}.
+     */
+    public long walQueueBytes() {
+        return positive(settings, "TOPICS_WAL_QUEUE_BYTES", io.topics.wal.WalOptions.DEFAULT_MAX_QUEUED_BYTES);
     }
 
     /** Descriptors kept for the data directory's files when the connection cap is derived. */

@@ -46,7 +46,7 @@ class ServerConfigTest {
     }
 
     @Test
-    void theReadTimeoutAndTheConnectionCapAreSettings() {
+    void theReadTimeoutTheConnectionCapAndTheWalQueueAreSettings() {
         assertEquals(60_000, ServerConfig.from(Map.of()).protocolLimits().readTimeoutMs());
         assertEquals(1500, ServerConfig.from(Map.of("TOPICS_READ_TIMEOUT_MS", "1500")).protocolLimits().readTimeoutMs());
         assertEquals(7, ServerConfig.from(Map.of("TOPICS_MAX_CONNECTIONS", "7")).maxConnections());
@@ -54,6 +54,8 @@ class ServerConfigTest {
         // unset: below the open-file limit, so running out of descriptors cannot stop the listener
         assertEquals(18_976, ServerConfig.connectionsBelow(20_000));
         assertEquals(256, ServerConfig.connectionsBelow(1024));
+        assertEquals(64L << 20, ServerConfig.from(Map.of()).walQueueBytes());
+        assertEquals(4096, ServerConfig.from(Map.of("TOPICS_WAL_QUEUE_BYTES", "4096")).walQueueBytes());
         int derived = ServerConfig.from(Map.of()).maxConnections();
         assertTrue(derived == -1 || derived >= 256, "derived " + derived);
     }
