@@ -186,17 +186,23 @@ final class WalShard implements AutoCloseable {
             bytes += p.frame.encodedSize();
             force |= p.ack == AckPoint.FORCED;
         }
-        try {
-            writeOrFail(round, bytes, force);
-        } finally {
-            queuedBytes.addAndGet(-bytes); // written or failed, the round no longer waits in memory
-            queuedFrames.addAndGet(-round.size());
-        }
+        writeOrFail(round, bytes, force);
+    }
+
+    /**
+     * Written or failed, the round no longer waits in memory. Called before its futures
+     * complete, so a writer that has its answer finds the room its frame held: a closed loop
+     * of 64 connections never meets its own last write in the queue.
+     */
+    private void leave(ArrayList<Pending> round, int bytes) {
+        queuedBytes.addAndGet(-bytes);
+        queuedFrames.addAndGet(-round.size());
     }
 
     private void writeOrFail(ArrayList<Pending> round, int bytes, boolean force) {
         IOException failed = failure.get();
         if (failed != null) {
+            leave(round, bytes);
             failAll(round, failed);
             return;
         }
@@ -223,12 +229,14 @@ final class WalShard implements AutoCloseable {
             frames.addAndGet(round.size());
             batches.incrementAndGet();
             // a failed force above skips this: nothing of the round is acknowledged
+            leave(round, bytes);
             for (Pending p : round) {
                 p.done.complete(null);
             }
         } catch (IOException | RuntimeException e) {
             IOException io = e instanceof IOException x ? x : new IOException(e);
             failure.compareAndSet(null, io);
+            leave(round, bytes);
             failAll(round, io);
             lock.lock();
             try {
