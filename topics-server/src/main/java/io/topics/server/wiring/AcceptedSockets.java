@@ -17,8 +17,8 @@ import io.helidon.common.socket.SocketOptions;
  * clients), so a client that sends nothing would hold its connection for ever: before its first
  * request (Helidon's idle-connection sweep never sees a connection that sent no byte), halfway
  * through its headers, or halfway through its body. {@code SO_TIMEOUT} bounds each such wait;
- * it holds for reads through the socket's streams, so the listener must not use NIO channel
- * reads ({@code useNio(false)}). A watch stream is not hurt by it: while the server writes a
+ * it holds for reads through the socket's streams, so with a timeout the listener must not
+ * use NIO channel reads ({@code useNio(false)}). A watch stream is not hurt by it: while the server writes a
  * stream it reads nothing.
  */
 final class AcceptedSockets implements SocketOptions {

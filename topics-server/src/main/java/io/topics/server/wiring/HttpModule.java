@@ -54,7 +54,8 @@ final class HttpModule {
                 .port(config.port())
                 .connectionOptions(AcceptedSockets.create(config.socketSendBufferBytes(),
                         config.protocolLimits().readTimeoutMs()))
-                .useNio(false) // socket streams, which honour the read timeout; channel reads ignore it
+                // socket streams honour the read timeout, NIO channel reads ignore it (and are faster)
+                .useNio(config.protocolLimits().readTimeoutMs() == 0)
                 // below the open-file limit: an accept that fails for want of descriptors stops Helidon's listener
                 .maxTcpConnections(config.maxConnections())
                 // bodies are never compressed: skip content-encoding negotiation per request
