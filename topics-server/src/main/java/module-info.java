@@ -13,6 +13,7 @@ module io.topics.server {
     requires dagger;
     requires jakarta.inject;
     requires java.logging;
+    requires jdk.management; // the open-file limit the connection cap stays below
     requires static java.net.http; // read by the tests, which run patched into this module
     requires jdk.unsupported; // sun.misc.Signal: exit 0 on SIGTERM after a clean shutdown
 

@@ -10,7 +10,8 @@ package io.topics.wal;
  * @param backgroundForceMs   how long written-but-unforced bytes ({@code disk}, {@code memory})
  *                            may wait for a force while the shard is idle
  * @param maxQueuedBytes      payload bytes a shard may hold queued before {@link Wal#hasRoom}
- *                            says no: what keeps memory bounded when writers outrun the disk
+ *                            says no (past its first 64 frames, which always fit): what keeps
+ *                            memory bounded when writers outrun the disk
  */
 public record WalOptions(int shards, long fileBytes, boolean preallocate, long backgroundForceMs, long maxQueuedBytes) {
     public static final int MAX_SHARDS = 8;

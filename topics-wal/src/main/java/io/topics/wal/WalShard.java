@@ -24,6 +24,12 @@ import io.topics.api.storage.StorageFile;
  */
 final class WalShard implements AutoCloseable {
     static final String SPARE = "spare.tmp";
+    /**
+     * Frames a shard always has room for, whatever their bytes: 64 connections with one write
+     * in flight each are queued and served, never refused (API spec §19, decision 8). Their
+     * bodies are in memory anyway; the byte bound is for what comes on top.
+     */
+    static final int ALWAYS_ROOM_FRAMES = 64;
 
     private final int id;
     private final Storage fs;
@@ -47,6 +53,7 @@ final class WalShard implements AutoCloseable {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong rotations = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong queuedFrames = new AtomicLong();
     private long queueDepthPeak;
 
     // writer thread only
@@ -94,6 +101,7 @@ final class WalShard implements AutoCloseable {
             Frame frame = new Frame(lsns.getAndIncrement(), type, flags, topicId, seq, ts, payload);
             queue.add(new Pending(frame, ack, done));
             queuedBytes.addAndGet(frame.encodedSize());
+            queuedFrames.incrementAndGet();
             queueDepthPeak = Math.max(queueDepthPeak, queue.size());
             queued.signal();
         } finally {
@@ -105,10 +113,12 @@ final class WalShard implements AutoCloseable {
         return done;
     }
 
-    /** Whether {@code bytes} more may be queued; an empty queue always takes one frame. */
+    /**
+     * Whether {@code bytes} more may be queued: below {@link #ALWAYS_ROOM_FRAMES} frames always,
+     * past them while the queue stays within its byte bound.
+     */
     boolean hasRoom(long bytes) {
-        long q = queuedBytes.get();
-        return q == 0 || q + bytes <= options.maxQueuedBytes();
+        return queuedFrames.get() < ALWAYS_ROOM_FRAMES || queuedBytes.get() + bytes <= options.maxQueuedBytes();
     }
 
     void addStats(long[] into) {
@@ -176,16 +186,23 @@ final class WalShard implements AutoCloseable {
             bytes += p.frame.encodedSize();
             force |= p.ack == AckPoint.FORCED;
         }
-        try {
-            writeOrFail(round, bytes, force);
-        } finally {
-            queuedBytes.addAndGet(-bytes); // written or failed, the round no longer waits in memory
-        }
+        writeOrFail(round, bytes, force);
+    }
+
+    /**
+     * Written or failed, the round no longer waits in memory. Called before its futures
+     * complete, so a writer that has its answer finds the room its frame held: a closed loop
+     * of 64 connections never meets its own last write in the queue.
+     */
+    private void leave(ArrayList<Pending> round, int bytes) {
+        queuedBytes.addAndGet(-bytes);
+        queuedFrames.addAndGet(-round.size());
     }
 
     private void writeOrFail(ArrayList<Pending> round, int bytes, boolean force) {
         IOException failed = failure.get();
         if (failed != null) {
+            leave(round, bytes);
             failAll(round, failed);
             return;
         }
@@ -212,12 +229,14 @@ final class WalShard implements AutoCloseable {
             frames.addAndGet(round.size());
             batches.incrementAndGet();
             // a failed force above skips this: nothing of the round is acknowledged
+            leave(round, bytes);
             for (Pending p : round) {
                 p.done.complete(null);
             }
         } catch (IOException | RuntimeException e) {
             IOException io = e instanceof IOException x ? x : new IOException(e);
             failure.compareAndSet(null, io);
+            leave(round, bytes);
             failAll(round, io);
             lock.lock();
             try {

@@ -2,10 +2,13 @@ package io.topics.server.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -13,6 +16,7 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -36,7 +40,7 @@ final class Exchange {
             "Bearer realm=\"topics\"");
 
     /** The shared parts every exchange needs. */
-    record Context(ServerState state, Authenticator auth, ProtocolLimits limits) {
+    record Context(ServerState state, Authenticator auth, ProtocolLimits limits, Admission admission) {
     }
 
     /** A handler body. */
@@ -49,6 +53,9 @@ final class Exchange {
     private final Context ctx;
     private final long startNanos;
     private Principal principal;
+    /** The caller's in-flight slot (spec §15), given back as the answer goes out. */
+    private Slots.Slot slot = Slots.NONE;
+    private boolean bodyLeftUnread;
     private long recordsScanned = -1;
 
     private Exchange(ServerRequest req, ServerResponse res, Context ctx, long startNanos) {
@@ -82,20 +89,24 @@ final class Exchange {
      * auth failures (before any resource lookup), and turns every exception into the error body.
      */
     static Handler handler(Context ctx, Scope scope, Action action) {
-        return handler(ctx, Access.scope(scope), true, action);
+        return handler(ctx, Access.scope(scope), true, true, action);
     }
 
-    /** Like {@link #handler}, for an SSE GET: see {@link Access#STREAM}. */
+    /**
+     * Like {@link #handler}, for an SSE GET (see {@link Access#STREAM}): it holds no in-flight
+     * slot (spec §15), only the stream slots its action takes.
+     */
     static Handler stream(Context ctx, Action action) {
-        return handler(ctx, Access.STREAM, true, action);
+        return handler(ctx, Access.STREAM, true, false, action);
     }
 
     /** Like {@link #handler}, but answering in every phase (health, readiness, metrics). */
     static Handler anyPhase(Context ctx, Access access, Action action) {
-        return handler(ctx, access, false, action);
+        return handler(ctx, access, false, true, action);
     }
 
-    private static Handler handler(Context ctx, Access access, boolean onlyWhenReady, Action action) {
+    private static Handler handler(Context ctx, Access access, boolean onlyWhenReady, boolean inFlight,
+                                   Action action) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
             try {
@@ -103,12 +114,21 @@ final class Exchange {
                     ex.requireReady();
                 }
                 ex.authorize(access);
+                if (inFlight && access.needsKey()) { // a route that asks for no key has none to count against
+                    ex.slot = ctx.admission.request(ex.principal);
+                }
                 action.handle(ex);
             } catch (TopicsException e) {
                 ex.error(e);
             } catch (Exception | StackOverflowError e) {
                 LOG.log(Level.SEVERE, "internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
                 ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
+            } finally {
+                ex.slot.close(); // for an answer that never went out: the handler ended all the same
+            }
+            if (ex.bodyLeftUnread) {
+                // Helidon would read the rest of the body to reuse the connection, at the client's pace
+                throw new CloseConnectionException("answered before the request body was read whole");
             }
         };
     }
@@ -170,29 +190,84 @@ final class Exchange {
      * The request body, bounded by {@code TOPICS_MAX_BODY_BYTES} (413 before parsing) and with a
      * JSON-compatible Content-Type when non-empty (415). An empty body is returned as length 0.
      */
-    Body body() throws IOException {
-        long max = ctx.limits.maxBodyBytes();
+    Body body() {
+        long max = Math.min(ctx.limits.maxBodyBytes(), Integer.MAX_VALUE - 16); // and what one array can hold
         OptionalLong declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > max) {
             throw tooLarge(max);
         }
-        byte[] bytes;
-        if (!req.content().hasEntity()) {
-            bytes = new byte[0];
-        } else {
-            try (InputStream in = req.content().inputStream()) {
-                // a declared length is read into one exact array; otherwise read up to the limit
-                long want = declared.isPresent() ? declared.getAsLong() : Math.min(Integer.MAX_VALUE - 16, max + 1);
-                bytes = in.readNBytes((int) want);
-                if (bytes.length > max) {
-                    throw tooLarge(max);
-                }
-            }
-        }
-        if (bytes.length > 0) {
+        Body body = req.content().hasEntity() ? readBody(declared, max) : new Body(new byte[0], 0);
+        if (body.length() > 0) {
             requireJsonContentType();
         }
-        return new Body(bytes, bytes.length);
+        return body;
+    }
+
+    /**
+     * Reads the body as it arrives, until {@code TOPICS_READ_TIMEOUT_MS} after the request
+     * started: a client that trickles its body a few bytes at a time is cut off then. (Each read
+     * also waits at most that long for the next bytes: the socket's own timeout.)
+     */
+    private Body readBody(OptionalLong declared, long max) {
+        long timeoutMs = ctx.limits.readTimeoutMs();
+        long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        // a declared length is read into one exact array; otherwise into one that grows up to the limit
+        long most = declared.isPresent() ? declared.getAsLong() : max + 1;
+        byte[] buf = new byte[(int) (declared.isPresent() ? most : Math.min(most, 8192))];
+        int n = 0;
+        // not closed on failure: closing reads what is left of the body, however slowly it comes
+        InputStream in = req.content().inputStream();
+        try {
+            while (true) {
+                if (n == buf.length) {
+                    if (n == most) {
+                        break;
+                    }
+                    buf = Arrays.copyOf(buf, (int) Math.min(most, 2L * n));
+                }
+                if (timeoutMs > 0 && System.nanoTime() - deadline > 0) {
+                    throw bodyTimeout(timeoutMs);
+                }
+                int r = in.read(buf, n, buf.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            in.close();
+        } catch (IOException e) {
+            throw cutOff(e, timeoutMs);
+        } catch (RuntimeException e) {
+            if (e instanceof TopicsException || !causedBy(e, IOException.class)) {
+                throw e;
+            }
+            throw cutOff(e, timeoutMs); // Helidon's word for a connection that failed
+        }
+        if (n > max) {
+            throw tooLarge(max);
+        }
+        return new Body(buf, n);
+    }
+
+    /** The connection failed while the body was read: it timed out, or the client went away. */
+    private static TopicsException cutOff(Exception e, long timeoutMs) {
+        return causedBy(e, SocketTimeoutException.class) ? bodyTimeout(timeoutMs) : new TopicsException(
+                ErrorCode.INVALID_REQUEST, "the request body was cut off", Map.of("reason", "body_incomplete"));
+    }
+
+    private static TopicsException bodyTimeout(long timeoutMs) {
+        return new TopicsException(ErrorCode.INVALID_REQUEST, "the request body did not arrive within "
+                + timeoutMs + " ms", Map.of("reason", "body_timeout", "timeout_ms", timeoutMs));
+    }
+
+    /** Whether {@code e} or one of its causes is a {@code type}. */
+    static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A request body: {@code bytes[0, length)}. */
@@ -206,6 +281,8 @@ final class Exchange {
             out.ascii(",\"records_scanned\":").number(recordsScanned);
         }
         out.ascii("}}");
+        slot.close(); // the work is done: a client's next request must not find its own slot still taken
+        closeIfBodyUnread();
         res.status(status);
         res.header(JSON_TYPE);
         res.send(out.array(), 0, out.size());
@@ -213,6 +290,8 @@ final class Exchange {
 
     /** Answers a non-JSON body (Prometheus text). */
     void sendText(String contentType, byte[] body) {
+        slot.close();
+        closeIfBodyUnread();
         res.status(200);
         res.header(HeaderNames.CONTENT_TYPE, contentType);
         res.send(body);
@@ -240,6 +319,18 @@ final class Exchange {
             res.header(BEARER_CHALLENGE); // RFC 6750: a 401 names the scheme it wants
         }
         send(code.status(), out);
+    }
+
+    /**
+     * An answer sent before the body was read whole (an error found first, a body cut off or
+     * too slow, a route that takes none) says {@code Connection: close}, and the connection is
+     * closed once it went out.
+     */
+    private void closeIfBodyUnread() {
+        if (req.content().hasEntity() && !req.content().consumed()) {
+            bodyLeftUnread = true;
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
     }
 
     private void requireReady() {

@@ -122,9 +122,6 @@ public final class Requests {
         static final long TAIL = -1; // a start that means the head at creation
     }
 
-    /** Topics one watch session may name. */
-    static final int MAX_WATCH_TOPICS = 256;
-
     public Watch watch(byte[] body, int len) {
         try (JsonParser p = Json.objectParser(body, len)) {
             Map<String, Long> topics = null;
@@ -165,8 +162,8 @@ public final class Requests {
                 }
             }
             Json.expectEnd(p);
-            if (topics == null || topics.isEmpty() || topics.size() > MAX_WATCH_TOPICS) {
-                throw TopicsException.invalid("topics must name 1 to " + MAX_WATCH_TOPICS + " topics");
+            if (topics == null || topics.isEmpty()) {
+                throw badWatchTopicCount();
             }
             return new Watch(topics, new WatchOptions(nodes, limit, maxBytes, heartbeat, meta, tags, data, strong));
         } catch (IOException e) {
@@ -174,7 +171,12 @@ public final class Requests {
         }
     }
 
-    private static Map<String, Long> watchTopics(JsonParser p) throws IOException {
+    private TopicsException badWatchTopicCount() {
+        return TopicsException.invalid("topics must name 1 to " + limits.maxWatchTopics() + " topics");
+    }
+
+    /** The watch's topic map, refused as soon as it names more than {@code TOPICS_MAX_WATCH_TOPICS}. */
+    private Map<String, Long> watchTopics(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw TopicsException.invalid("topics must be an object of topic -> {from_seq, tail}");
         }
@@ -197,8 +199,8 @@ public final class Requests {
                 }
             }
             topics.put(name, tail ? Watch.TAIL : from);
-            if (topics.size() > MAX_WATCH_TOPICS) {
-                throw TopicsException.invalid("topics must name 1 to " + MAX_WATCH_TOPICS + " topics");
+            if (topics.size() > limits.maxWatchTopics()) {
+                throw badWatchTopicCount();
             }
         }
         return topics;

@@ -25,9 +25,10 @@ public final class Routes {
     private final ObserveService observe;
     private final Exchange.Context ctx;
 
-    public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, InstantSource clock,
-                  boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions, WriteDeadline deadline) {
-        this.ctx = new Exchange.Context(state, auth, limits);
+    public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, ConnectionCaps caps,
+                  InstantSource clock, boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions,
+                  WriteDeadline deadline) {
+        this.ctx = new Exchange.Context(state, auth, limits, new Admission(caps, auth.enabled()));
         Requests requests = new Requests(limits);
         this.topics = new TopicsService(engine, requests, ctx);
         this.watch = new WatchService(engine, requests, ctx, watchSessions, deadline, clock);
@@ -64,6 +65,11 @@ public final class Routes {
             b.addHandler(event, json);
         }
         return b.build();
+    }
+
+    /** The caps' slots, for tests that look at what is held. */
+    Admission admission() {
+        return ctx.admission();
     }
 
     public void register(HttpRouting.Builder rules) {

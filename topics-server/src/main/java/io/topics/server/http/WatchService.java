@@ -21,6 +21,8 @@ import io.topics.server.watch.WriteDeadline;
 
 /** The multiplexed SSE watch of spec §11: create a session, then stream it. */
 final class WatchService {
+    private static final String NO_SESSION = "no such watch session; create one with POST /v0/watch";
+
     private final Engine engine;
     private final Requests requests;
     private final Exchange.Context ctx;
@@ -42,7 +44,7 @@ final class WatchService {
         rules.post("/v0/watch", Exchange.handler(ctx, Scope.READ, this::create))
                 // a wid is a capability, bound to the key that created it: any valid key gets past
                 // the edge, and the stream answers 401 to every key but the session's own
-                .get("/v0/watch/{wid}", Exchange.stream(ctx, this::stream));
+                .get("/v0/watch/{wid}", Exchange.stream(ctx, this::openStream));
     }
 
     /** Paths served here, for the 405 answers of other methods. */
@@ -87,32 +89,34 @@ final class WatchService {
         ex.send(200, out);
     }
 
-    private static boolean causedByIo(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof IOException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void stream(Exchange ex) throws IOException {
+    private void openStream(Exchange ex) throws IOException {
         String accept = ex.header("Accept");
         if (accept != null && !accept.contains("text/event-stream") && !accept.contains("*/*")) {
             throw new TopicsException(ErrorCode.NOT_ACCEPTABLE, "the watch stream is text/event-stream");
         }
         String wid = ex.req.path().pathParameters().get("wid");
         WatchSession found = sessions.find(wid);
-        if (found != null && !java.util.Objects.equals(found.owner(), ex.principal().id())) {
+        if (found == null) {
+            throw new TopicsException(ErrorCode.NOT_FOUND, NO_SESSION);
+        }
+        if (!java.util.Objects.equals(found.owner(), ex.principal().id())) {
             // a session is bound to the key that created it (spec §11.3); checked before it is taken over
             throw new TopicsException(ErrorCode.UNAUTHORIZED, "this watch session belongs to another key");
         }
-        if (found != null && found.cursors().isEmpty()) {
+        if (found.cursors().isEmpty()) {
             throw new TopicsException(ErrorCode.NOT_FOUND, "every topic of this watch session was deleted");
         }
-        WatchSessions.Stream stream = found == null ? null : sessions.open(wid);
-        if (stream == null) {
-            throw new TopicsException(ErrorCode.NOT_FOUND, "no such watch session; create one with POST /v0/watch");
+        // spec §15: counted against the session's creating key, given back however the stream ends
+        try (Slots.Slot admitted = ctx.admission().stream(found.owner())) {
+            stream(ex, wid);
+        }
+    }
+
+    /** Streams session {@code wid} until the client goes, the session ends or a newer stream takes over. */
+    private void stream(Exchange ex, String wid) throws IOException {
+        WatchSessions.Stream stream = sessions.open(wid);
+        if (stream == null) { // collected since it was found
+            throw new TopicsException(ErrorCode.NOT_FOUND, NO_SESSION);
         }
         try {
             String lastEventId = ex.header("Last-Event-ID");
@@ -125,7 +129,7 @@ final class WatchService {
             } catch (IOException | java.io.UncheckedIOException gone) {
                 // the client went away: the session stays for its reconnect
             } catch (RuntimeException e) {
-                if (!causedByIo(e)) {
+                if (!Exchange.causedBy(e, IOException.class)) {
                     throw e;
                 }
                 // Helidon's own word for a client that went away mid-write

@@ -4,7 +4,7 @@ import java.time.InstantSource;
 
 import dagger.Module;
 import dagger.Provides;
-import io.topics.api.storage.RealStorage;
+import io.topics.api.storage.Storage;
 import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.EngineLimits;
@@ -30,8 +30,9 @@ final class EngineModule {
 
     @Provides
     @Singleton
-    static Checkpoints checkpoints(ServerConfig config, InstantSource clock, Engine engine, WalJournal journal) {
-        return new Checkpoints(engine, journal, RealStorage.INSTANCE, config.dataDir(), config.checkpoints(), clock);
+    static Checkpoints checkpoints(ServerConfig config, InstantSource clock, Engine engine, WalJournal journal,
+                                   Storage storage) {
+        return new Checkpoints(engine, journal, storage, config.dataDir(), config.checkpoints(), clock);
     }
 
     @Provides

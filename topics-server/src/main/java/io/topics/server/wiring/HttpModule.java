@@ -51,8 +51,8 @@ final class HttpModule {
     @Singleton
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
                          WalJournal journal, WatchSessions sessions, WriteDeadline deadline) {
-        return new Routes(engine, state, auth, config.protocolLimits(), clock, config.healthAuth(),
-                journal::wal, sessions, deadline);
+        return new Routes(engine, state, auth, config.protocolLimits(), config.connectionCaps(), clock,
+                config.healthAuth(), journal::wal, sessions, deadline);
     }
 
     @Provides
@@ -61,13 +61,12 @@ final class HttpModule {
         return WebServer.builder()
                 .host(config.host())
                 .port(config.port())
-                // without TCP_NODELAY, small responses stall ~40 ms on Nagle + delayed ACK
-                .connectionOptions(o -> {
-                    o.tcpNoDelay(true);
-                    if (config.socketSendBufferBytes() > 0) {
-                        o.socketSendBufferSize(config.socketSendBufferBytes());
-                    }
-                })
+                .connectionOptions(AcceptedSockets.create(config.socketSendBufferBytes(),
+                        config.protocolLimits().readTimeoutMs()))
+                // socket streams honour the read timeout, NIO channel reads ignore it (and are faster)
+                .useNio(config.protocolLimits().readTimeoutMs() == 0)
+                // below the open-file limit: an accept that fails for want of descriptors stops Helidon's listener
+                .maxTcpConnections(config.maxConnections())
                 // bodies are never compressed: skip content-encoding negotiation per request
                 .contentEncoding(c -> c.contentEncodingsDiscoverServices(false))
                 .directHandlers(Routes.directHandlers())

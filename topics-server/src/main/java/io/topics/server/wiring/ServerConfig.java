@@ -9,6 +9,7 @@ import java.util.TreeSet;
 
 import io.topics.server.engine.CheckpointPolicy;
 import io.topics.server.engine.EngineLimits;
+import io.topics.server.http.ConnectionCaps;
 import io.topics.server.http.ProtocolLimits;
 
 /**
@@ -31,7 +32,8 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "TOPICS_MAX_INFLIGHT_PER_KEY", "TOPICS_MAX_WATCH_TOPICS",
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
-            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS"));
+            "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS",
+            "TOPICS_READ_TIMEOUT_MS", "TOPICS_MAX_CONNECTIONS", "TOPICS_WAL_QUEUE_BYTES"));
 
     public ServerConfig {
         settings = Map.copyOf(settings);
@@ -88,7 +90,9 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 (int) number(s, "TOPICS_MAX_TAG_BYTES", d.maxTagBytes()),
                 (int) number(s, "TOPICS_MAX_NODE_BYTES", d.maxNodeBytes()),
                 (int) number(s, "TOPICS_MAX_LIMIT", d.maxLimit()),
-                d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize());
+                d.maxIdempotencyKey(), d.maxWaitMs(), d.maxBatchBytes(), d.maxPageSize(),
+                (int) number(s, "TOPICS_MAX_WATCH_TOPICS", d.maxWatchTopics()),
+                number(s, "TOPICS_READ_TIMEOUT_MS", d.readTimeoutMs()));
         EngineLimits engine = new EngineLimits(number(s, "TOPICS_MAX_TOPICS", EngineLimits.DEFAULTS.maxTopics()),
                 number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()));
         CheckpointPolicy cd = CheckpointPolicy.DEFAULTS;
@@ -113,6 +117,14 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
         return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_MAX_WATCH_SESSIONS", 10_000));
     }
 
+    /** The caps of spec §15 counted at the HTTP edge: SSE streams, in total and per key, and requests per key. */
+    public ConnectionCaps connectionCaps() {
+        ConnectionCaps d = ConnectionCaps.DEFAULTS;
+        return new ConnectionCaps(number(settings, "TOPICS_MAX_SSE_CONNECTIONS", d.maxSseConnections()),
+                number(settings, "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", d.maxSseConnectionsPerKey()),
+                number(settings, "TOPICS_MAX_INFLIGHT_PER_KEY", d.maxInflightPerKey()));
+    }
+
     /**
      * {@code TOPICS_SSE_STALL_MS}: how long one write to an SSE stream may block before the
      * stream is closed (spec §11.6's 30 s); 0 for never.
@@ -128,6 +140,38 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
      */
     public int socketSendBufferBytes() {
         return (int) Math.min(Integer.MAX_VALUE, number(settings, "TOPICS_SOCKET_SEND_BUFFER_BYTES", 0));
+    }
+
+    /**
+     * {@code TOPICS_WAL_QUEUE_BYTES}: bytes each WAL shard holds queued for the disk (past its
+     * first 64 frames) before writes answer {@code 429 throttled}, {@code limit:"wal_queue"}.
+     */
+    public long walQueueBytes() {
+        return positive(settings, "TOPICS_WAL_QUEUE_BYTES", io.topics.wal.WalOptions.DEFAULT_MAX_QUEUED_BYTES);
+    }
+
+    /** Descriptors kept for the data directory's files when the connection cap is derived. */
+    static final long FILES_RESERVED = 1024;
+
+    /**
+     * {@code TOPICS_MAX_CONNECTIONS}: TCP connections open at once; past it new ones wait to be
+     * accepted. Unset, it is the process's open-file limit less {@link #FILES_RESERVED} (at
+     * least 256): running out of descriptors would stop Helidon's listener for good. 0 for no
+     * cap (Helidon's -1), also the default where the limit cannot be read.
+     */
+    public int maxConnections() {
+        long files = openFileLimit();
+        long n = number(settings, "TOPICS_MAX_CONNECTIONS", files > 0 ? connectionsBelow(files) : 0);
+        return n == 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    static long connectionsBelow(long openFileLimit) {
+        return Math.max(256, openFileLimit - FILES_RESERVED);
+    }
+
+    private static long openFileLimit() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 0;
     }
 
     /** The log levels {@code TOPICS_LOG} accepts. */

@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import io.helidon.webserver.WebServer;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.api.storage.RealStorage;
+import io.topics.api.storage.Storage;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.Recovery;
 import io.topics.wal.Wal;
@@ -55,13 +56,13 @@ public final class TopicsServer implements AutoCloseable {
     }
 
     /** Recovers the engine from the data directory and opens the WAL for writing. */
-    private static Recovery.Result recover(ServerConfig config, InstantSource clock, ServerComponent component)
-            throws IOException {
+    private static Recovery.Result recover(ServerConfig config, InstantSource clock, ServerComponent component,
+                                           Storage storage) throws IOException {
         long t0 = System.nanoTime();
         WalOptions d = WalOptions.defaults();
-        Recovery.Result r = Recovery.run(RealStorage.INSTANCE, config.dataDir(), component.engine(),
-                component.checkpoints(), component.journal(),
-                new WalOptions(config.walShards(), d.fileBytes(), d.preallocate(), d.backgroundForceMs()), clock,
+        Recovery.Result r = Recovery.run(storage, config.dataDir(), component.engine(),
+                component.checkpoints(), component.journal(), new WalOptions(config.walShards(), d.fileBytes(),
+                        d.preallocate(), d.backgroundForceMs(), config.walQueueBytes()), clock,
                 component.state()::recoveryProgress);
         r.problems().forEach(p -> LOG.warning(p));
         LOG.info(() -> "recovered " + (r.snapshotLsn() < 0 ? "without a snapshot" : "from snapshot " + r.snapshotLsn())
@@ -71,10 +72,15 @@ public final class TopicsServer implements AutoCloseable {
     }
 
     public static TopicsServer start(ServerConfig config, InstantSource clock) throws IOException {
+        return start(config, clock, RealStorage.INSTANCE);
+    }
+
+    /** Starts on {@code storage}: the real disk, or in tests one that is slow or stalls. */
+    public static TopicsServer start(ServerConfig config, InstantSource clock, Storage storage) throws IOException {
         PluginRegistry plugins = PluginRegistry.load(config.pluginsDir());
         DataDirLock lock = DataDirLock.acquire(config.dataDir(), LOCK_RETRY_MS);
         try {
-            ServerComponent component = ServerComponent.create(config, clock, plugins);
+            ServerComponent component = ServerComponent.create(config, clock, plugins, storage);
             Authenticator auth = component.authenticator(); // the routes' own: keys are read and digested once
             refuseInsecureBind(config, auth);
             if (!auth.enabled()) {
@@ -89,7 +95,7 @@ public final class TopicsServer implements AutoCloseable {
                     + config.dataDir().toAbsolutePath());
             Recovery.Result recovered;
             try {
-                recovered = recover(config, clock, component);
+                recovered = recover(config, clock, component, storage);
             } catch (IOException | RuntimeException e) {
                 server.stop();
                 throw e;

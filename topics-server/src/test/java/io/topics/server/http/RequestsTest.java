@@ -134,6 +134,52 @@ class RequestsTest {
         assertEquals(1, requests.write(exactly, exactly.length, null).size(), "256 bytes is allowed");
     }
 
+    /**
+     * Spec §15: each protocol limit is read from its setting. Every body is checked at the limit
+     * (accepted) and one past it (refused with the documented code).
+     */
+    @Test
+    void everyProtocolLimitFollowsItsSetting() {
+        Requests small = new Requests(io.topics.server.wiring.ServerConfig.from(java.util.Map.of(
+                "TOPICS_MAX_BATCH_RECORDS", "2", "TOPICS_MAX_RECORD_BYTES", "12", "TOPICS_MAX_META_BYTES", "11",
+                "TOPICS_MAX_TAG_BYTES", "3", "TOPICS_MAX_NODE_BYTES", "2", "TOPICS_MAX_LIMIT", "5",
+                "TOPICS_MAX_WATCH_TOPICS", "2")).protocolLimits());
+        String[][] writes = {
+            // at the limit, one past it, the code past it
+            {"[{\"data\":1},{\"data\":2}]", "[{\"data\":1},{\"data\":2},{\"data\":3}]", "batch_too_large"},
+            {"[{\"data\":\"1234567890\"}]", "[{\"data\":\"12345678901\"}]", "record_too_large"},
+            {"[{\"data\":1,\"meta\":{\"k\":\"123\"}}]", "[{\"data\":1,\"meta\":{\"k\":\"1234\"}}]", "invalid_request"},
+            {"[{\"data\":1,\"tag\":\"abc\"}]", "[{\"data\":1,\"tag\":\"abcd\"}]", "invalid_request"},
+            {"[{\"data\":1,\"node\":\"ab\"}]", "[{\"data\":1,\"node\":\"abc\"}]", "invalid_request"}};
+        for (String[] w : writes) {
+            byte[] ok = b("{\"records\":" + w[0] + "}");
+            byte[] over = b("{\"records\":" + w[1] + "}");
+            small.write(ok, ok.length, null);
+            assertEquals(w[2], assertThrows(TopicsException.class, () -> small.write(over, over.length, null))
+                    .code().code(), w[1]);
+        }
+        byte[] limit = b("{\"limit\":50}");
+        assertEquals(5, small.diff(limit, limit.length).limit(), "a diff limit is clamped to TOPICS_MAX_LIMIT");
+        byte[] two = b("{\"topics\":{\"a\":{},\"b\":{}}}");
+        byte[] three = b("{\"topics\":{\"a\":{},\"b\":{},\"c\":{}}}");
+        assertEquals(2, small.watch(two, two.length).topics().size());
+        TopicsException e = assertThrows(TopicsException.class, () -> small.watch(three, three.length));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code());
+        assertTrue(e.getMessage().contains("1 to 2 topics"), e.getMessage());
+        byte[] defaults = b("{\"topics\":{" + watchTopics(257) + "}}");
+        assertThrows(TopicsException.class, () -> requests.watch(defaults, defaults.length), "256 by default");
+        byte[] most = b("{\"topics\":{" + watchTopics(256) + "}}");
+        assertEquals(256, requests.watch(most, most.length).topics().size());
+    }
+
+    private static String watchTopics(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{}");
+        }
+        return b.toString();
+    }
+
     @Test
     void diffDefaultsAndClamps() {
         DiffQuery empty = requests.diff(new byte[0], 0);

@@ -28,10 +28,15 @@ public final class ServerFixture implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     public ServerFixture(Path dataDir, Map<String, String> env) throws IOException {
+        this(dataDir, env, io.topics.api.storage.RealStorage.INSTANCE);
+    }
+
+    /** A server on {@code disk}: the real one, or one a test slows down or stalls. */
+    public ServerFixture(Path dataDir, Map<String, String> env, io.topics.api.storage.Storage disk) throws IOException {
         Map<String, String> all = new HashMap<>(env);
         all.put("TOPICS_PORT", "0");
         all.put("TOPICS_DATA_DIR", dataDir.toString());
-        server = TopicsServer.start(ServerConfig.from(all), InstantSource.system());
+        server = TopicsServer.start(ServerConfig.from(all), InstantSource.system(), disk);
         base = "http://127.0.0.1:" + server.port();
     }
 

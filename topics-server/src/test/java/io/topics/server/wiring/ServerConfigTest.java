@@ -38,6 +38,29 @@ class ServerConfigTest {
     }
 
     @Test
+    void theConnectionCapsAreSettings() {
+        assertEquals(io.topics.server.http.ConnectionCaps.DEFAULTS, ServerConfig.from(Map.of()).connectionCaps());
+        assertEquals(new io.topics.server.http.ConnectionCaps(3, 2, 1), ServerConfig.from(Map.of(
+                "TOPICS_MAX_SSE_CONNECTIONS", "3", "TOPICS_MAX_SSE_CONNECTIONS_PER_KEY", "2",
+                "TOPICS_MAX_INFLIGHT_PER_KEY", "1")).connectionCaps());
+    }
+
+    @Test
+    void theReadTimeoutTheConnectionCapAndTheWalQueueAreSettings() {
+        assertEquals(60_000, ServerConfig.from(Map.of()).protocolLimits().readTimeoutMs());
+        assertEquals(1500, ServerConfig.from(Map.of("TOPICS_READ_TIMEOUT_MS", "1500")).protocolLimits().readTimeoutMs());
+        assertEquals(7, ServerConfig.from(Map.of("TOPICS_MAX_CONNECTIONS", "7")).maxConnections());
+        assertEquals(-1, ServerConfig.from(Map.of("TOPICS_MAX_CONNECTIONS", "0")).maxConnections(), "0: no cap");
+        // unset: below the open-file limit, so running out of descriptors cannot stop the listener
+        assertEquals(18_976, ServerConfig.connectionsBelow(20_000));
+        assertEquals(256, ServerConfig.connectionsBelow(1024));
+        assertEquals(64L << 20, ServerConfig.from(Map.of()).walQueueBytes());
+        assertEquals(4096, ServerConfig.from(Map.of("TOPICS_WAL_QUEUE_BYTES", "4096")).walQueueBytes());
+        int derived = ServerConfig.from(Map.of()).maxConnections();
+        assertTrue(derived == -1 || derived >= 256, "derived " + derived);
+    }
+
+    @Test
     void logLevelsAreCheckedNotGuessed() {
         assertEquals("info", ServerConfig.from(Map.of()).logLevel());
         assertEquals("warn", ServerConfig.from(Map.of("TOPICS_LOG", " WARN ")).logLevel());
