@@ -173,8 +173,10 @@ class ConnectionCapsTest {
         Engine engine = new Engine(clock, EngineLimits.DEFAULTS, Set.of("disk", "fsync"));
         engine.putTopic("t", io.topics.server.engine.ConfigPatch.EMPTY);
         WriteDeadline deadline = new WriteDeadline(clock, 0, false);
+        WatchSessions sessions = new WatchSessions(clock, 0).ticking(50); // heartbeats find vanished clients
+        open.add(sessions::close);
         Routes routes = new Routes(engine, state, KEYS, ProtocolLimits.DEFAULTS, caps, clock, false, () -> null,
-                new WatchSessions(clock, 0), deadline);
+                sessions, deadline);
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).directHandlers(Routes.directHandlers())
                 .routing(routes::register).build().start();
         open.add(server::stop);
