@@ -2,7 +2,6 @@ package io.topics.server.http;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -40,7 +40,8 @@ final class Exchange {
             "Bearer realm=\"topics\"");
 
     /** The shared parts every exchange needs. */
-    record Context(ServerState state, Authenticator auth, ProtocolLimits limits, Admission admission) {
+    record Context(ServerState state, Authenticator auth, ProtocolLimits limits, Admission admission,
+                   Connections connections) {
     }
 
     /** A handler body. */
@@ -55,6 +56,7 @@ final class Exchange {
     private Principal principal;
     /** The caller's in-flight slot (spec §15), given back as the answer goes out. */
     private Slots.Slot slot = Slots.NONE;
+    private Connections.Busy busy;
     private boolean bodyLeftUnread;
     private long recordsScanned = -1;
 
@@ -109,6 +111,7 @@ final class Exchange {
                                    Action action) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
+            ex.busy = ctx.connections.busy(req.remotePeer().address());
             try {
                 if (onlyWhenReady) {
                     ex.requireReady();
@@ -125,6 +128,7 @@ final class Exchange {
                 ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
             } finally {
                 ex.slot.close(); // for an answer that never went out: the handler ended all the same
+                ex.busy.close();
             }
             if (ex.bodyLeftUnread) {
                 // Helidon would read the rest of the body to reuse the connection, at the client's pace
@@ -205,8 +209,9 @@ final class Exchange {
 
     /**
      * Reads the body as it arrives, until {@code TOPICS_READ_TIMEOUT_MS} after the request
-     * started: a client that trickles its body a few bytes at a time is cut off then. (Each read
-     * also waits at most that long for the next bytes: the socket's own timeout.)
+     * started: a client that trickles its body a few bytes at a time is answered
+     * {@code body_timeout} then, and one that sends nothing more has its connection closed by
+     * {@link Connections}' sweep, which ends the blocked read.
      */
     private Body readBody(OptionalLong declared, long max) {
         long timeoutMs = ctx.limits.readTimeoutMs();
@@ -217,6 +222,7 @@ final class Exchange {
         int n = 0;
         // not closed on failure: closing reads what is left of the body, however slowly it comes
         InputStream in = req.content().inputStream();
+        busy.bodyDue();
         try {
             while (true) {
                 if (n == buf.length) {
@@ -230,28 +236,37 @@ final class Exchange {
                 }
                 int r = in.read(buf, n, buf.length - n);
                 if (r < 0) {
+                    if (declared.isPresent()) {
+                        throw cutOff(deadline, timeoutMs); // fewer bytes than declared
+                    }
                     break;
                 }
                 n += r;
             }
             in.close();
         } catch (IOException e) {
-            throw cutOff(e, timeoutMs);
+            throw cutOff(deadline, timeoutMs);
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            throw cutOff(deadline, timeoutMs); // Helidon's word for a body whose connection's input ended
         } catch (RuntimeException e) {
             if (e instanceof TopicsException || !causedBy(e, IOException.class)) {
                 throw e;
             }
-            throw cutOff(e, timeoutMs); // Helidon's word for a connection that failed
+            throw cutOff(deadline, timeoutMs); // Helidon's word for a connection that failed
         }
+        busy.bodyRead();
         if (n > max) {
             throw tooLarge(max);
         }
         return new Body(buf, n);
     }
 
-    /** The connection failed while the body was read: it timed out, or the client went away. */
-    private static TopicsException cutOff(Exception e, long timeoutMs) {
-        return causedBy(e, SocketTimeoutException.class) ? bodyTimeout(timeoutMs) : new TopicsException(
+    /**
+     * The body ended early: past its deadline, {@link Connections} ended it (the client stalled);
+     * before, the client went away.
+     */
+    private static TopicsException cutOff(long deadline, long timeoutMs) {
+        return timeoutMs > 0 && System.nanoTime() - deadline >= 0 ? bodyTimeout(timeoutMs) : new TopicsException(
                 ErrorCode.INVALID_REQUEST, "the request body was cut off", Map.of("reason", "body_incomplete"));
     }
 

@@ -26,9 +26,9 @@ public final class Routes {
     private final Exchange.Context ctx;
 
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, ConnectionCaps caps,
-                  InstantSource clock, boolean healthAuth, Supplier<Wal> wal, WatchSessions watchSessions,
-                  WriteDeadline deadline) {
-        this.ctx = new Exchange.Context(state, auth, limits, new Admission(caps, auth.enabled()));
+                  Connections connections, InstantSource clock, boolean healthAuth, Supplier<Wal> wal,
+                  WatchSessions watchSessions, WriteDeadline deadline) {
+        this.ctx = new Exchange.Context(state, auth, limits, new Admission(caps, auth.enabled()), connections);
         Requests requests = new Requests(limits);
         this.topics = new TopicsService(engine, requests, ctx);
         this.watch = new WatchService(engine, requests, ctx, watchSessions, deadline, clock);

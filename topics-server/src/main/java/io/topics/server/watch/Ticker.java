@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * A daemon thread that runs a sweep over the open streams every period: the watch's timers,
  * one thread each, so that a waiting or writing stream needs no timer of its own.
  */
-final class Ticker implements AutoCloseable {
+public final class Ticker implements AutoCloseable {
     private final ScheduledExecutorService timer;
 
     private Ticker(String name, long periodMs, Runnable sweep) {
@@ -16,7 +16,7 @@ final class Ticker implements AutoCloseable {
         timer.scheduleWithFixedDelay(sweep, periodMs, periodMs, TimeUnit.MILLISECONDS);
     }
 
-    static Ticker every(String name, long periodMs, Runnable sweep) {
+    public static Ticker every(String name, long periodMs, Runnable sweep) {
         return new Ticker(name, periodMs, sweep);
     }
 

@@ -1,7 +1,5 @@
 package io.topics.server.wiring;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketOption;
 import java.nio.channels.SocketChannel;
@@ -10,57 +8,43 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.helidon.common.socket.SocketOptions;
+import io.topics.server.http.Connections;
 
 /**
- * How every accepted connection is set up: Helidon's socket options, plus a read timeout.
- * Helidon 4.5's server reads its sockets without one (its {@code readTimeout} is only for
- * clients), so a client that sends nothing would hold its connection for ever: before its first
- * request (Helidon's idle-connection sweep never sees a connection that sent no byte), halfway
- * through its headers, or halfway through its body. {@code SO_TIMEOUT} bounds each such wait;
- * it holds for reads through the socket's streams, so with a timeout the listener must not
- * use NIO channel reads ({@code useNio(false)}). A watch stream is not hurt by it: while the server writes a
- * stream it reads nothing.
+ * How every accepted connection is set up: Helidon's socket options (TCP_NODELAY, the send
+ * buffer), and registration with {@link Connections}, which times idle connections and stalled
+ * bodies: Helidon 4.5's server has no read timeout of its own, and its NIO reads ignore a
+ * socket's.
  */
 final class AcceptedSockets implements SocketOptions {
     private final SocketOptions helidon;
-    private final int readTimeoutMs;
+    private final Connections connections;
 
-    /**
-     * @param sendBufferBytes a fixed kernel send buffer; 0 leaves it to the OS
-     * @param readTimeoutMs   the longest wait for a client's next bytes; 0 for none
-     */
-    static AcceptedSockets create(int sendBufferBytes, long readTimeoutMs) {
+    /** @param sendBufferBytes a fixed kernel send buffer; 0 leaves it to the OS */
+    static AcceptedSockets create(int sendBufferBytes, Connections connections) {
         SocketOptions.Builder helidon = SocketOptions.builder()
                 .tcpNoDelay(true); // without it small responses stall ~40 ms on Nagle + delayed ACK
         if (sendBufferBytes > 0) {
             helidon.socketSendBufferSize(sendBufferBytes);
         }
-        return new AcceptedSockets(helidon.build(), readTimeoutMs);
+        return new AcceptedSockets(helidon.build(), connections);
     }
 
-    private AcceptedSockets(SocketOptions helidon, long readTimeoutMs) {
+    private AcceptedSockets(SocketOptions helidon, Connections connections) {
         this.helidon = helidon;
-        this.readTimeoutMs = (int) Math.min(Integer.MAX_VALUE, readTimeoutMs);
+        this.connections = connections;
     }
 
     @Override
     public void configureSocket(SocketChannel channel) {
         helidon.configureSocket(channel);
-        readTimeout(channel.socket());
+        connections.accepted(channel);
     }
 
+    /** Helidon's non-NIO listener, which this server does not use. */
     @Override
     public void configureSocket(Socket socket) {
         helidon.configureSocket(socket);
-        readTimeout(socket);
-    }
-
-    private void readTimeout(Socket socket) {
-        try {
-            socket.setSoTimeout(readTimeoutMs);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override
@@ -75,7 +59,7 @@ final class AcceptedSockets implements SocketOptions {
 
     @Override
     public Duration readTimeout() {
-        return Duration.ofMillis(readTimeoutMs);
+        return helidon.readTimeout();
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.helidon.webserver.WebServer;
 import io.topics.api.spi.auth.Authenticator;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
+import io.topics.server.http.Connections;
 import io.topics.server.http.Routes;
 import io.topics.server.http.ServerState;
 import io.topics.server.watch.WatchSessions;
@@ -50,21 +51,25 @@ final class HttpModule {
     @Provides
     @Singleton
     static Routes routes(Engine engine, ServerState state, Authenticator auth, ServerConfig config, InstantSource clock,
-                         WalJournal journal, WatchSessions sessions, WriteDeadline deadline) {
-        return new Routes(engine, state, auth, config.protocolLimits(), config.connectionCaps(), clock,
+                         WalJournal journal, Connections connections, WatchSessions sessions,
+                         WriteDeadline deadline) {
+        return new Routes(engine, state, auth, config.protocolLimits(), config.connectionCaps(), connections, clock,
                 config.healthAuth(), journal::wal, sessions, deadline);
     }
 
     @Provides
     @Singleton
-    static WebServer webServer(ServerConfig config, Routes routes) {
+    static Connections connections(ServerConfig config, InstantSource clock) {
+        return new Connections(clock, config.protocolLimits().readTimeoutMs(), true);
+    }
+
+    @Provides
+    @Singleton
+    static WebServer webServer(ServerConfig config, Routes routes, Connections connections) {
         return WebServer.builder()
                 .host(config.host())
                 .port(config.port())
-                .connectionOptions(AcceptedSockets.create(config.socketSendBufferBytes(),
-                        config.protocolLimits().readTimeoutMs()))
-                // socket streams honour the read timeout, NIO channel reads ignore it (and are faster)
-                .useNio(config.protocolLimits().readTimeoutMs() == 0)
+                .connectionOptions(AcceptedSockets.create(config.socketSendBufferBytes(), connections))
                 // below the open-file limit: an accept that fails for want of descriptors stops Helidon's listener
                 .maxTcpConnections(config.maxConnections())
                 // bodies are never compressed: skip content-encoding negotiation per request

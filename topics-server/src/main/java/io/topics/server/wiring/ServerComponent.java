@@ -11,6 +11,7 @@ import io.topics.server.engine.Checkpoints;
 import io.topics.server.engine.Engine;
 import io.topics.server.engine.WalJournal;
 import io.topics.server.http.ServerState;
+import io.topics.server.http.Connections;
 import io.topics.server.watch.WatchSessions;
 import io.topics.server.watch.WriteDeadline;
 import jakarta.inject.Singleton;
@@ -32,6 +33,8 @@ interface ServerComponent {
     WriteDeadline writeDeadline();
 
     WatchSessions watchSessions();
+
+    Connections connections();
 
     Authenticator authenticator();
 

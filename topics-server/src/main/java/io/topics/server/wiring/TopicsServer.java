@@ -132,6 +132,7 @@ public final class TopicsServer implements AutoCloseable {
         try {
             webServer.stop();
             component.watchSessions().close();
+            component.connections().close();
             component.writeDeadline().close();
             try {
                 component.checkpoints().close();

@@ -175,7 +175,8 @@ class ConnectionCapsTest {
         WriteDeadline deadline = new WriteDeadline(clock, 0, false);
         WatchSessions sessions = new WatchSessions(clock, 0).ticking(50); // heartbeats find vanished clients
         open.add(sessions::close);
-        Routes routes = new Routes(engine, state, KEYS, ProtocolLimits.DEFAULTS, caps, clock, false, () -> null,
+        Routes routes = new Routes(engine, state, KEYS, ProtocolLimits.DEFAULTS, caps, new Connections(clock, 0, false),
+                clock, false, () -> null,
                 sessions, deadline);
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).directHandlers(Routes.directHandlers())
                 .routing(routes::register).build().start();

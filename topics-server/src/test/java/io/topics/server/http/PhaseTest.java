@@ -28,7 +28,8 @@ class PhaseTest {
         ServerState state = new ServerState(clock.millis());
         state.recoveryProgress(0.25);
         Engine engine = new Engine(clock, EngineLimits.DEFAULTS, Set.of("disk", "fsync"));
-        Routes routes = new Routes(engine, state, OPEN, ProtocolLimits.DEFAULTS, ConnectionCaps.DEFAULTS, clock, false,
+        Routes routes = new Routes(engine, state, OPEN, ProtocolLimits.DEFAULTS, ConnectionCaps.DEFAULTS,
+                new Connections(clock, 0, false), clock, false,
                 () -> null, new io.topics.server.watch.WatchSessions(clock, 0),
                 new io.topics.server.watch.WriteDeadline(clock, 0, false));
         WebServer server = WebServer.builder().host("127.0.0.1").port(0).routing(routes::register).build().start();
