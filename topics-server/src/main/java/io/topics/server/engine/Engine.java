@@ -301,7 +301,7 @@ public final class Engine {
                 t.lock.unlock();
             }
             if (committed != null) {
-                commit(committed);
+                awaitAck(committed);
             }
             return result;
         }
@@ -1230,6 +1230,28 @@ public final class Engine {
     }
 
     /** Waits for a journal commit; a failed one means the data directory refuses writes. */
+    /**
+     * A write waits for its ack point at most {@code commitWaitMs} (spec §16.1: every request
+     * is answered within 10 s). Past it the answer is 503 {@code storage_stalled}: the records
+     * stay queued and are published if the disk comes back, so the outcome is unknown, and a
+     * retry with the same idempotency key tells. Only appends are bounded so: they wait outside
+     * the topic lock, and their publish runs on the WAL's completion, not here.
+     */
+    private void awaitAck(CompletableFuture<Void> f) {
+        try {
+            f.get(limits.commitWaitMs() > 0 ? limits.commitWaitMs() : Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw storageFailed(e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            throw new TopicsException(ErrorCode.NOT_READY, "the disk has not taken this write within "
+                    + limits.commitWaitMs() + " ms; it may still be committed: retry with the same idempotency key",
+                    Map.of("reason", "storage_stalled", "retry_after_ms", 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storageFailed(e);
+        }
+    }
+
     private static void commit(CompletableFuture<Void> f) {
         try {
             f.join();

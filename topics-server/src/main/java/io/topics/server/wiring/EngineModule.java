@@ -24,7 +24,7 @@ final class EngineModule {
     static Engine engine(ServerConfig config, InstantSource clock, PluginRegistry plugins, WalJournal journal) {
         EngineLimits limits = config.engineLimits();
         long memory = inMemoryCap(Runtime.getRuntime().maxMemory());
-        return new Engine(clock, new EngineLimits(limits.maxTopics(), limits.maxTotalBytes(), memory),
+        return new Engine(clock, new EngineLimits(limits.maxTopics(), limits.maxTotalBytes(), memory, limits.commitWaitMs()),
                 plugins.durabilityClasses(), journal);
     }
 

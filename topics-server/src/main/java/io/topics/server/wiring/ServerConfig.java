@@ -33,7 +33,8 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             "TOPICS_MAX_CLAIM", "TOPICS_WAL_SHARDS", "TOPICS_COLD_DIR", "TOPICS_SEGMENT_MAX_EVENTS",
             "TOPICS_SEGMENT_MAX_BYTES", "TOPICS_SEGMENT_MAX_AGE_MS", "TOPICS_HOT_RETAIN_SEGMENTS",
             "TOPICS_HOT_RETAIN_BYTES", "TOPICS_MEMORY_TAIL_BYTES", "TOPICS_SNAPSHOT_INTERVAL_MS",
-            "TOPICS_READ_TIMEOUT_MS", "TOPICS_MAX_CONNECTIONS", "TOPICS_WAL_QUEUE_BYTES"));
+            "TOPICS_READ_TIMEOUT_MS", "TOPICS_MAX_CONNECTIONS", "TOPICS_WAL_QUEUE_BYTES",
+            "TOPICS_COMMIT_WAIT_MS"));
 
     public ServerConfig {
         settings = Map.copyOf(settings);
@@ -94,7 +95,8 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 (int) number(s, "TOPICS_MAX_WATCH_TOPICS", d.maxWatchTopics()),
                 number(s, "TOPICS_READ_TIMEOUT_MS", d.readTimeoutMs()));
         EngineLimits engine = new EngineLimits(number(s, "TOPICS_MAX_TOPICS", EngineLimits.DEFAULTS.maxTopics()),
-                number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()));
+                number(s, "TOPICS_MAX_TOTAL_BYTES", EngineLimits.DEFAULTS.maxTotalBytes()), 0,
+                number(s, "TOPICS_COMMIT_WAIT_MS", EngineLimits.COMMIT_WAIT_MS));
         CheckpointPolicy cd = CheckpointPolicy.DEFAULTS;
         CheckpointPolicy checkpoints = new CheckpointPolicy(
                 positive(s, "TOPICS_SEGMENT_MAX_EVENTS", cd.segmentMaxEvents()),

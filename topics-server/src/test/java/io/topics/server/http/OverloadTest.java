@@ -74,6 +74,27 @@ class OverloadTest {
     }
 
     @Test
+    void aWriteTheStalledDiskHasNotTakenIsAnsweredAfterTheCommitWaitAndLandsWhenTheDiskComesBack()
+            throws Exception {
+        srv = new ServerFixture(dir, Map.of("TOPICS_COMMIT_WAIT_MS", "500"), disk);
+        assertEquals(201, srv.json("POST", "/v0/topics/t", record(0)).status());
+        disk.stall();
+        long t0 = System.nanoTime();
+        Reply stalled = srv.send("POST", "/v0/topics/t", record(1), "Content-Type", "application/json",
+                "Idempotency-Key", "k1");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(503, stalled.status(), stalled.body());
+        assertTrue(ms >= 500 && ms < 5_000, "answered after " + ms + " ms");
+        assertTrue(stalled.body().contains("\"reason\":\"storage_stalled\""), stalled.body());
+        disk.recover();
+        Reply retried = srv.send("POST", "/v0/topics/t", record(1), "Content-Type", "application/json",
+                "Idempotency-Key", "k1");
+        assertEquals(200, retried.status(), retried.body());
+        assertTrue(retried.body().contains("\"first_seq\":2"), "the stalled write landed once: " + retried.body());
+        assertEquals(2L, ((Number) srv.send("GET", "/v0/topics/t", null).json().get("head_seq")).longValue());
+    }
+
+    @Test
     void sixtyFourClosedLoopConnectionsOnASlowDiskAreNeverThrottled() throws Exception {
         // a queue bound far below 64 writes: only the 64 frames a shard always takes let them all in
         srv = new ServerFixture(dir, Map.of("TOPICS_WAL_SHARDS", "1", "TOPICS_WAL_QUEUE_BYTES", "1024"), disk);
