@@ -315,6 +315,31 @@ class Review2ProbesTest {
         assertTrue(!text.contains(key), "the key is in the log: " + text.lines().filter(l -> l.contains(key)).toList());
     }
 
+    /**
+     * Finding 10 (low): the plaintext keys outlive start-up in the ServerConfig singleton
+     * ({@code settings}, kept for the process's life by the Dagger graph), and the record's
+     * generated toString() prints them: one log line of the config away from a leak.
+     * SECURITY.md: "The server drops its own copies after hashing them".
+     */
+    @Test
+    void theServerConfigKeepsNoPlaintextKey() {
+        io.topics.server.wiring.ServerConfig config = io.topics.server.wiring.ServerConfig.from(
+                Map.of("TOPICS_API_KEYS", "s3cret-key:read"));
+        assertTrue(!config.toString().contains("s3cret-key"), config.toString());
+    }
+
+    /**
+     * Finding 11 (low): TOPICS_HOST set but empty binds loopback (InetAddress.getByName("")) and
+     * writes the port file as ":port", not the "&lt;host&gt;:&lt;port&gt;" of the bound socket (spec §16.1).
+     */
+    @Test
+    void anEmptyHostStillWritesHostAndPortToThePortFile() throws Exception {
+        Path portFile = dir.resolve("port");
+        srv = new ServerFixture(dir.resolve("data"), Map.of("TOPICS_HOST", "", "TOPICS_PORT_FILE", portFile.toString()));
+        String text = java.nio.file.Files.readString(portFile).strip();
+        assertTrue(text.matches("[^:]+:\\d+"), "port file: \"" + text + "\"");
+    }
+
     /** About {@code mib} MiB of records in topic {@code name}. */
     static void fill(ServerFixture srv, String name, int mib) {
         String rec = "{\"data\":\"" + "x".repeat(100_000) + "\"}";
