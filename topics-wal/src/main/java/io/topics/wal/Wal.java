@@ -80,12 +80,12 @@ public final class Wal implements AutoCloseable {
     }
 
     /**
-     * Whether the topic's shard can take {@code payloadBytes} more without passing its queue
-     * bound. A caller that gets false should back off (the HTTP edge answers 429) rather than
-     * queue more work than the disk keeps up with.
+     * Whether the topic's shard can take {@code payloadBytes} more, for a writer acked at
+     * {@code ack}, without passing its queue bound. A caller that gets false should back off
+     * (the HTTP edge answers 429) rather than queue more work than the disk keeps up with.
      */
-    public boolean hasRoom(long topicId, long payloadBytes) {
-        return shards[shardOf(topicId, shards.length)].hasRoom(payloadBytes + Frame.HEADER_BYTES);
+    public boolean hasRoom(long topicId, long payloadBytes, AckPoint ack) {
+        return shards[shardOf(topicId, shards.length)].hasRoom(payloadBytes + Frame.HEADER_BYTES, ack);
     }
 
     /** The shard a topic id maps to with {@code count} shards: a stable mix of the id. */

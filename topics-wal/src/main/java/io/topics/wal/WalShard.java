@@ -54,6 +54,8 @@ final class WalShard implements AutoCloseable {
     private final AtomicLong rotations = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong queuedFrames = new AtomicLong();
+    /** Queued frames whose writers wait for the disk (acked when written or forced). */
+    private final AtomicLong waitingFrames = new AtomicLong();
     private long queueDepthPeak;
 
     // writer thread only
@@ -102,6 +104,9 @@ final class WalShard implements AutoCloseable {
             queue.add(new Pending(frame, ack, done));
             queuedBytes.addAndGet(frame.encodedSize());
             queuedFrames.incrementAndGet();
+            if (waits(ack)) {
+                waitingFrames.incrementAndGet();
+            }
             queueDepthPeak = Math.max(queueDepthPeak, queue.size());
             queued.signal();
         } finally {
@@ -114,11 +119,19 @@ final class WalShard implements AutoCloseable {
     }
 
     /**
-     * Whether {@code bytes} more may be queued: below {@link #ALWAYS_ROOM_FRAMES} frames always,
-     * past them while the queue stays within its byte bound.
+     * Whether {@code bytes} more may be queued for a writer acked at {@code ack}: into an empty
+     * queue or within the byte bound always; past it only a writer that waits for the disk,
+     * while fewer than {@link #ALWAYS_ROOM_FRAMES} such writers wait. A writer acked at enqueue
+     * waits for nothing, so a closed loop of them could queue without end: for them the byte
+     * bound holds.
      */
-    boolean hasRoom(long bytes) {
-        return queuedFrames.get() < ALWAYS_ROOM_FRAMES || queuedBytes.get() + bytes <= options.maxQueuedBytes();
+    boolean hasRoom(long bytes, AckPoint ack) {
+        return queuedFrames.get() == 0 || queuedBytes.get() + bytes <= options.maxQueuedBytes()
+                || waits(ack) && waitingFrames.get() < ALWAYS_ROOM_FRAMES;
+    }
+
+    private static boolean waits(AckPoint ack) {
+        return ack != AckPoint.ENQUEUED && ack != AckPoint.IMMEDIATE;
     }
 
     void addStats(long[] into) {
@@ -197,6 +210,7 @@ final class WalShard implements AutoCloseable {
     private void leave(ArrayList<Pending> round, int bytes) {
         queuedBytes.addAndGet(-bytes);
         queuedFrames.addAndGet(-round.size());
+        waitingFrames.addAndGet(-round.stream().filter(p -> waits(p.ack)).count());
     }
 
     private void writeOrFail(ArrayList<Pending> round, int bytes, boolean force) {

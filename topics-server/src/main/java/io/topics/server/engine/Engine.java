@@ -207,7 +207,7 @@ public final class Engine {
                 created = c.created;
             }
             if (batch.disableBackpressure()) {
-                awaitRoom(t.id, batch.payloadBytes(), roomDeadline); // without the topic lock: others go on
+                awaitRoom(t, batch.payloadBytes(), roomDeadline); // without the topic lock: others go on
             }
             CompletableFuture<Void> committed;
             AppendResult result;
@@ -249,7 +249,7 @@ public final class Engine {
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
-                if (payload != null && !journal.hasRoom(t.id, payload.remaining())) {
+                if (payload != null && !journal.hasRoom(t.id, payload.remaining(), cls.ackPoint())) {
                     if (batch.disableBackpressure() && System.nanoTime() < roomDeadline) {
                         continue; // wait again, outside the lock
                     }
@@ -1134,6 +1134,11 @@ public final class Engine {
 
     /** Process-wide figures for health and metrics; walks every topic. */
     public Stats stats(int maxPerTopic) {
+        return stats(maxPerTopic, name -> true);
+    }
+
+    /** The figures, with per-topic series for at most {@code maxPerTopic} of the topics {@code shown} accepts. */
+    public Stats stats(int maxPerTopic, java.util.function.Predicate<String> shown) {
         long now = clock.millis();
         long records = 0;
         Map<String, Long> byClass = new java.util.TreeMap<>();
@@ -1147,6 +1152,9 @@ public final class Engine {
             n++;
             records += t.log.count();
             byClass.merge(t.config().durability(), 1L, Long::sum);
+            if (!shown.test(t.name)) {
+                continue;
+            }
             if (perTopic.size() < maxPerTopic) {
                 perTopic.add(t.info(now));
             } else {
@@ -1286,8 +1294,9 @@ public final class Engine {
      * For a client that disabled backpressure: waits (until {@code deadline}, never holding a
      * topic lock) until the journal can take about {@code bytes} more for the topic.
      */
-    private void awaitRoom(long topicId, long bytes, long deadline) {
-        while (!journal.hasRoom(topicId, bytes) && System.nanoTime() < deadline) {
+    private void awaitRoom(Topic t, long bytes, long deadline) {
+        AckPoint ack = classes.get(t.config().durability()).ackPoint();
+        while (!journal.hasRoom(t.id, bytes, ack) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {

@@ -47,8 +47,8 @@ public interface Journal {
     /** True when writes cannot be accepted (a failed or closed journal). */
     boolean refusing();
 
-    /** Whether a batch of {@code payloadBytes} for the topic fits the journal's bounded queue now. */
-    boolean hasRoom(long topicId, long payloadBytes);
+    /** Whether a batch of {@code payloadBytes} for the topic, acked at {@code ack}, fits the journal's bounded queue now. */
+    boolean hasRoom(long topicId, long payloadBytes, AckPoint ack);
 
     /** A position at or below the lsn of the next change journaled: where a checkpoint says replay starts. */
     long nextLsn();
@@ -104,7 +104,7 @@ public interface Journal {
         }
 
         @Override
-        public boolean hasRoom(long topicId, long payloadBytes) {
+        public boolean hasRoom(long topicId, long payloadBytes, AckPoint ack) {
             return true;
         }
 

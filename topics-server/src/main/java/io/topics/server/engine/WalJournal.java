@@ -72,9 +72,9 @@ public final class WalJournal implements Journal {
     }
 
     @Override
-    public boolean hasRoom(long topicId, long payloadBytes) {
+    public boolean hasRoom(long topicId, long payloadBytes, AckPoint ack) {
         Wal w = wal;
-        return w == null || w.hasRoom(topicId, payloadBytes);
+        return w == null || w.hasRoom(topicId, payloadBytes, ack);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.topics.server.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -26,6 +28,7 @@ import io.topics.api.spi.auth.Authenticator;
 import io.topics.api.spi.auth.Principal;
 import io.topics.api.spi.auth.Scope;
 import io.topics.server.engine.JsonOut;
+import io.topics.server.watch.WriteDeadline;
 
 /**
  * One request on its way through a handler: the shared edge every /v0 endpoint goes through.
@@ -41,7 +44,7 @@ final class Exchange {
 
     /** The shared parts every exchange needs. */
     record Context(ServerState state, Authenticator auth, ProtocolLimits limits, Admission admission,
-                   Connections connections) {
+                   Connections connections, WriteDeadline deadline) {
     }
 
     /** A handler body. */
@@ -124,6 +127,11 @@ final class Exchange {
             } catch (TopicsException e) {
                 ex.error(e);
             } catch (Exception | StackOverflowError e) {
+                if (e instanceof ServerConnectionException || e instanceof java.io.UncheckedIOException) {
+                    // the client went away while its answer was written: not the server's error
+                    LOG.log(Level.FINE, "client gone during the answer to " + req.path().path(), e);
+                    throw new CloseConnectionException("the client went away");
+                }
                 LOG.log(Level.SEVERE, "internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
                 ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
             } finally {
@@ -139,9 +147,14 @@ final class Exchange {
 
     /** A handler for paths that are not routes, or methods a route does not take. */
     static Handler always(Context ctx, ErrorCode code, String message) {
-        return (req, res) -> new Exchange(req, res, ctx, System.nanoTime())
-                .error(new TopicsException(code, message.replace("{path}", req.path().path())
-                        .replace("{method}", req.prologue().method().text())));
+        return (req, res) -> {
+            Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
+            ex.error(new TopicsException(code, message.replace("{path}", req.path().path())
+                    .replace("{method}", req.prologue().method().text())));
+            if (ex.bodyLeftUnread) {
+                throw new CloseConnectionException("answered before the request body was read whole");
+            }
+        };
     }
 
     Principal principal() {
@@ -216,9 +229,10 @@ final class Exchange {
     private Body readBody(OptionalLong declared, long max) {
         long timeoutMs = ctx.limits.readTimeoutMs();
         long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        // a declared length is read into one exact array; otherwise into one that grows up to the limit
+        // the array grows with what arrived, up to the declared length (or the limit): a declared
+        // length alone allocates nothing, or headers would hold 64 MiB each with no body behind them
         long most = declared.isPresent() ? declared.getAsLong() : max + 1;
-        byte[] buf = new byte[(int) (declared.isPresent() ? most : Math.min(most, 8192))];
+        byte[] buf = new byte[(int) Math.min(most, 8192)];
         int n = 0;
         // not closed on failure: closing reads what is left of the body, however slowly it comes
         InputStream in = req.content().inputStream();
@@ -248,6 +262,9 @@ final class Exchange {
             throw cutOff(deadline, timeoutMs);
         } catch (DataReader.InsufficientDataAvailableException e) {
             throw cutOff(deadline, timeoutMs); // Helidon's word for a body whose connection's input ended
+        } catch (IllegalArgumentException e) {
+            bodyLeftUnread = true; // the framing is broken: the connection cannot carry another request
+            throw new TopicsException(ErrorCode.INVALID_REQUEST, "the request body's chunked framing is malformed");
         } catch (RuntimeException e) {
             if (e instanceof TopicsException || !causedBy(e, IOException.class)) {
                 throw e;
@@ -300,8 +317,22 @@ final class Exchange {
         closeIfBodyUnread();
         res.status(status);
         res.header(JSON_TYPE);
-        res.send(out.array(), 0, out.size());
+        if (out.size() <= UNGUARDED_BYTES) {
+            res.send(out.array(), 0, out.size());
+            return;
+        }
+        // a big answer to a client that stopped reading would hold its memory and thread for good:
+        // written under the stall deadline of the watch streams
+        res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(out.size()));
+        try (OutputStream o = ctx.deadline.guard(res.outputStream())) {
+            o.write(out.array(), 0, out.size());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // the client is gone, or was cut
+        }
     }
+
+    /** An answer this small fits the socket's buffers: it never waits on the client. */
+    private static final int UNGUARDED_BYTES = 64 * 1024;
 
     /** Answers a non-JSON body (Prometheus text). */
     void sendText(String contentType, byte[] body) {
@@ -382,8 +413,15 @@ final class Exchange {
     }
 
     private void requireJsonContentType() {
-        HttpMediaType type = req.headers().contentType().orElseThrow(() -> new TopicsException(
-                ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a request body needs a Content-Type: application/json"));
+        HttpMediaType type;
+        try {
+            type = req.headers().contentType().orElseThrow(() -> new TopicsException(
+                    ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a request body needs a Content-Type: application/json"));
+        } catch (TopicsException missing) {
+            throw missing;
+        } catch (RuntimeException malformed) { // Helidon's BadRequestException, among others
+            throw new TopicsException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a malformed Content-Type; send application/json");
+        }
         String t = type.mediaType().text().toLowerCase(Locale.ROOT);
         if (!t.equals("application/json") && !t.equals("application/x-www-form-urlencoded") && !t.equals("text/plain")) {
             throw new TopicsException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type " + t

@@ -28,7 +28,8 @@ public final class Routes {
     public Routes(Engine engine, ServerState state, Authenticator auth, ProtocolLimits limits, ConnectionCaps caps,
                   Connections connections, InstantSource clock, boolean healthAuth, Supplier<Wal> wal,
                   WatchSessions watchSessions, WriteDeadline deadline) {
-        this.ctx = new Exchange.Context(state, auth, limits, new Admission(caps, auth.enabled()), connections);
+        this.ctx = new Exchange.Context(state, auth, limits, new Admission(caps, auth.enabled()), connections,
+                deadline);
         Requests requests = new Requests(limits);
         this.topics = new TopicsService(engine, requests, ctx);
         this.watch = new WatchService(engine, requests, ctx, watchSessions, deadline, clock);

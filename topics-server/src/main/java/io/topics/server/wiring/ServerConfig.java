@@ -22,6 +22,14 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                            ProtocolLimits protocolLimits, EngineLimits engineLimits, CheckpointPolicy checkpoints,
                            Map<String, String> settings) {
 
+    /** Never prints the keys: a config in a log or a failure message must not carry them. */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new java.util.TreeMap<>(settings);
+        shown.computeIfPresent("TOPICS_API_KEYS", (k, v) -> "(" + v.split(",", -1).length + " entries)");
+        return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", settings=" + shown + "]";
+    }
+
     /** Every setting the server reads; an unknown launcher flag is refused. */
     static final Set<String> KNOWN = new TreeSet<>(Set.of(
             "TOPICS_HOST", "TOPICS_PORT", "TOPICS_PORT_FILE", "TOPICS_DATA_DIR", "TOPICS_LOG", "TOPICS_PLUGINS_DIR",
@@ -71,7 +79,7 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
             s.put(key, value);
         }
 
-        String host = s.getOrDefault("TOPICS_HOST", "127.0.0.1");
+        String host = s.getOrDefault("TOPICS_HOST", "").isBlank() ? "127.0.0.1" : s.get("TOPICS_HOST").trim();
         int port = (int) number(s, "TOPICS_PORT", 4000);
         int colon = host.lastIndexOf(':');
         if (colon > 0 && host.indexOf(':') == colon) { // host:port (not a bare IPv6 address)

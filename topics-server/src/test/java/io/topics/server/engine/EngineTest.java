@@ -410,7 +410,7 @@ class EngineTest {
         java.util.concurrent.atomic.AtomicBoolean room = new java.util.concurrent.atomic.AtomicBoolean(true);
         Journal full = new Journal.Immediate() {
             @Override
-            public boolean hasRoom(long topicId, long payloadBytes) {
+            public boolean hasRoom(long topicId, long payloadBytes, io.topics.api.spi.durability.AckPoint ack) {
                 return room.get();
             }
         };
