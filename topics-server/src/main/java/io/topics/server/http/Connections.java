@@ -25,6 +25,8 @@ public final class Connections implements AutoCloseable {
     private final Map<SocketAddress, Conn> open = new ConcurrentHashMap<>();
     private final Ticker ticker;
     private final Busy notTracked = new Busy(null);
+    /** A connection's busy count once the sweep closes it: a request that arrives then sees it below 0. */
+    private static final int CLOSING = Integer.MIN_VALUE / 2;
 
     /**
      * @param timeoutMs the longest idle time and body read; 0 for none (nothing is tracked)
@@ -49,13 +51,19 @@ public final class Connections implements AutoCloseable {
         }
     }
 
-    /** A request from {@code peer} is being handled until the result is closed. */
+    /**
+     * A request from {@code peer} is being handled until the result is closed; null when the
+     * sweep is closing that connection as idle this instant (the request must not run: its
+     * answer would be lost).
+     */
     Busy busy(SocketAddress peer) {
         Conn c = peer == null ? null : open.get(peer);
         if (c == null) {
             return notTracked;
         }
-        c.busy.incrementAndGet();
+        if (c.busy.incrementAndGet() < 0) {
+            return null;
+        }
         return new Busy(c);
     }
 
@@ -67,7 +75,7 @@ public final class Connections implements AutoCloseable {
             Conn c = e.getValue();
             if (!c.channel.isOpen()) {
                 open.remove(e.getKey(), c);
-            } else if (c.busy.get() == 0 && now - c.idleSince >= timeoutMs) {
+            } else if (now - c.idleSince >= timeoutMs && c.busy.compareAndSet(0, CLOSING)) {
                 try {
                     c.channel.close(); // the blocked read fails, and Helidon lets go of the connection
                 } catch (IOException ignored) {

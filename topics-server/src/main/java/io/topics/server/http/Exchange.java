@@ -115,6 +115,9 @@ final class Exchange {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
             ex.busy = ctx.connections.busy(req.remotePeer().address());
+            if (ex.busy == null) {
+                throw new CloseConnectionException("the connection is being closed as idle");
+            }
             try {
                 if (onlyWhenReady) {
                     ex.requireReady();
