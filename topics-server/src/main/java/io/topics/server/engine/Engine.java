@@ -211,7 +211,7 @@ public final class Engine {
             }
             CompletableFuture<Void> committed;
             AppendResult result;
-            t.lock.lock();
+            lockWithinCommitWait(t);
             try {
                 if (t.retired()) {
                     continue;
@@ -245,7 +245,7 @@ public final class Engine {
                 if (!cls.logsRecords() && last > t.reserved) {
                     // unlogged records vanish in a crash; their seqs must not be handed out again
                     long upTo = last + RESERVE_BLOCK;
-                    commit(journal.mark(Journal.Mark.RESERVE_HEAD, t.id, upTo, now));
+                    awaitAck(journal.mark(Journal.Mark.RESERVE_HEAD, t.id, upTo, now));
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
@@ -974,14 +974,15 @@ public final class Engine {
      * write seldom waits for a reservation's force. Caller holds the topic lock.
      */
     private void reserveTail(Topic t, long last, long now) {
+        // bounded waits: a reservation that lands after its writer gave up only reserves more seqs
         if (last > t.tailReserved && t.tailRequested != null) {
-            commit(t.tailRequested); // the next block was asked for: usually forced long ago
+            awaitAck(t.tailRequested); // the next block was asked for: usually forced long ago
             t.tailReserved = t.tailRequestedUpTo;
             t.tailRequested = null;
         }
         if (last > t.tailReserved) {
             long upTo = last + TAIL_BLOCK;
-            commit(journal.mark(Journal.Mark.RESERVE_TAIL, t.id, upTo, now));
+            awaitAck(journal.mark(Journal.Mark.RESERVE_TAIL, t.id, upTo, now));
             t.tailReserved = upTo;
         }
         if (t.tailRequested == null && last > t.tailReserved - TAIL_BLOCK / 2) {
@@ -1239,11 +1240,13 @@ public final class Engine {
 
     /** Waits for a journal commit; a failed one means the data directory refuses writes. */
     /**
-     * A write waits for its ack point at most {@code commitWaitMs} (spec §16.1: every request
-     * is answered within 10 s). Past it the answer is 503 {@code storage_stalled}: the records
-     * stay queued and are published if the disk comes back, so the outcome is unknown, and a
-     * retry with the same idempotency key tells. Only appends are bounded so: they wait outside
-     * the topic lock, and their publish runs on the WAL's completion, not here.
+     * A write waits for the disk at most {@code commitWaitMs} (spec §16.1: every request is
+     * answered within 10 s). Past it the answer is 503 {@code storage_stalled}: the records stay
+     * queued and are published if the disk comes back, so the outcome is unknown, and a retry
+     * with the same idempotency key tells. Bounded so are the append's own ack (outside the
+     * topic lock; its publish runs on the WAL's completion, not here) and the seq reservations
+     * it may need first (a late one only reserves more seqs); not the commits whose engine
+     * state changes after they return (topic creation and configuration, deletes).
      */
     private void awaitAck(CompletableFuture<Void> f) {
         try {
@@ -1251,13 +1254,34 @@ public final class Engine {
         } catch (ExecutionException e) {
             throw storageFailed(e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
-            throw new TopicsException(ErrorCode.NOT_READY, "the disk has not taken this write within "
-                    + limits.commitWaitMs() + " ms; it may still be committed: retry with the same idempotency key",
-                    Map.of("reason", "storage_stalled", "retry_after_ms", 1000));
+            throw storageStalled("the disk has not taken this write within " + limits.commitWaitMs()
+                    + " ms; it may still be committed: retry with the same idempotency key");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw storageFailed(e);
         }
+    }
+
+    /** The topic's lock for a write, waited for as long as {@link #awaitAck} waits for the disk. */
+    private void lockWithinCommitWait(Topic t) {
+        if (limits.commitWaitMs() <= 0) {
+            t.lock.lock();
+            return;
+        }
+        try {
+            if (!t.lock.tryLock(limits.commitWaitMs(), TimeUnit.MILLISECONDS)) {
+                throw storageStalled("the topic's earlier writes have waited for the disk for " + limits.commitWaitMs()
+                        + " ms; this one was not started");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw storageFailed(e);
+        }
+    }
+
+    private static TopicsException storageStalled(String message) {
+        return new TopicsException(ErrorCode.NOT_READY, message, Map.of("reason", "storage_stalled",
+                "retry_after_ms", 1000));
     }
 
     private static void commit(CompletableFuture<Void> f) {

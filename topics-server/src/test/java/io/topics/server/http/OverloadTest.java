@@ -95,6 +95,30 @@ class OverloadTest {
     }
 
     @Test
+    void writersOfATopicWhoseSeqReservationWaitsForAStalledDiskAreAnsweredInTime() throws Exception {
+        srv = new ServerFixture(dir, Map.of("TOPICS_COMMIT_WAIT_MS", "500"), disk);
+        assertEquals(201, srv.json("PUT", "/v0/topics/fresh", "{}").status()); // never written: its first write reserves seqs
+        disk.stall();
+        List<java.util.concurrent.Future<Reply>> writes = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                writes.add(pool.submit(() -> srv.json("POST", "/v0/topics/fresh", record(n))));
+            }
+            for (var w : writes) {
+                Reply r = w.get(10, TimeUnit.SECONDS); // none hangs on the topic's lock
+                assertEquals(503, r.status(), r.body());
+                assertTrue(r.body().contains("\"reason\":\"storage_stalled\""), r.body());
+            }
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 5_000, "20 writers waited " + ms + " ms in all");
+        disk.recover();
+        assertEquals(200, srv.json("POST", "/v0/topics/fresh", record(99)).status(), "served again");
+    }
+
+    @Test
     void sixtyFourClosedLoopConnectionsOnASlowDiskAreNeverThrottled() throws Exception {
         // a queue bound far below 64 writes: only the 64 frames a shard always takes let them all in
         srv = new ServerFixture(dir, Map.of("TOPICS_WAL_SHARDS", "1", "TOPICS_WAL_QUEUE_BYTES", "1024"), disk);
