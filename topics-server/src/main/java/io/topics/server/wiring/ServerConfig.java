@@ -114,6 +114,11 @@ public record ServerConfig(String host, int port, Path portFile, Path dataDir, S
                 number(s, "TOPICS_SNAPSHOT_INTERVAL_MS", cd.snapshotIntervalMs()));
         String keys = s.get("TOPICS_API_KEYS");
         String auth = s.getOrDefault("TOPICS_AUTH", keys == null || keys.isBlank() ? "none" : "bearer");
+        if (auth.equals("none") && keys != null && !keys.isBlank()) {
+            // fail closed: keys an operator set must never be silently ignored
+            throw new IllegalArgumentException("TOPICS_API_KEYS is set but TOPICS_AUTH=none would ignore it; "
+                    + "unset one of them");
+        }
         String plugins = s.get("TOPICS_PLUGINS_DIR");
         String portFile = s.get("TOPICS_PORT_FILE");
         return new ServerConfig(host, port, portFile == null || portFile.isEmpty() ? null : Path.of(portFile),

@@ -135,4 +135,13 @@ class ServerConfigTest {
                 () -> TopicsServer.start(ServerConfig.from(env), InstantSource.system()));
         assertTrue(e.getMessage().contains("TOPICS_ALLOW_INSECURE_NO_AUTH"), e.getMessage());
     }
+
+    @Test
+    void keysWithTheNoAuthProviderRefuseToStart() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerConfig.from(Map.of("TOPICS_AUTH", "none", "TOPICS_API_KEYS", "s3cret")));
+        assertTrue(e.getMessage().contains("TOPICS_AUTH=none") && !e.getMessage().contains("s3cret"), e.getMessage());
+        assertEquals("bearer", ServerConfig.from(Map.of("TOPICS_API_KEYS", "s3cret")).authProvider());
+        assertEquals("none", ServerConfig.from(Map.of("TOPICS_AUTH", "none")).authProvider());
+    }
 }
