@@ -224,12 +224,11 @@ public final class Engine {
                     IdempotencyWindow.Entry seen = t.idempotency().find(key, now);
                     if (seen != null) {
                         long seenLast = seen.firstSeq() + seen.count() - 1;
-                        t.lock.unlock();
-                        try {
-                            // the first call may still be committing: answer only what is committed
-                            awaitPublished(t, seenLast, "the write this idempotency key names");
-                        } finally {
-                            t.lock.lock();
+                        t.lock.unlock(); // not taken again: the finally below sees it is not held
+                        // the first call may still be committing: answer only what is committed, in time
+                        if (!publishedWithin(t, seenLast, limits.commitWaitMs(), "the write this idempotency key names")) {
+                            throw storageStalled("the first write with this idempotency key has not reached the disk within "
+                                    + limits.commitWaitMs() + " ms; it may still be committed: retry again later");
                         }
                         return new AppendResult(name, seen.firstSeq(), seenLast, t.log.head(), 0, created, true);
                     }
@@ -245,7 +244,7 @@ public final class Engine {
                 if (!cls.logsRecords() && last > t.reserved) {
                     // unlogged records vanish in a crash; their seqs must not be handed out again
                     long upTo = last + RESERVE_BLOCK;
-                    awaitAck(journal.mark(Journal.Mark.RESERVE_HEAD, t.id, upTo, now));
+                    awaitReservation(journal.mark(Journal.Mark.RESERVE_HEAD, t.id, upTo, now));
                     t.reserved = upTo;
                 }
                 ByteBuffer payload = cls.logsRecords() ? Codec.records(batch) : null;
@@ -298,7 +297,9 @@ public final class Engine {
                 }
                 result = new AppendResult(name, first, last, last, count, created, false);
             } finally {
-                t.lock.unlock();
+                if (t.lock.isHeldByCurrentThread()) { // an idempotent retry let go of it early
+                    t.lock.unlock();
+                }
             }
             if (committed != null) {
                 awaitAck(committed);
@@ -976,13 +977,13 @@ public final class Engine {
     private void reserveTail(Topic t, long last, long now) {
         // bounded waits: a reservation that lands after its writer gave up only reserves more seqs
         if (last > t.tailReserved && t.tailRequested != null) {
-            awaitAck(t.tailRequested); // the next block was asked for: usually forced long ago
+            awaitReservation(t.tailRequested); // the next block was asked for: usually forced long ago
             t.tailReserved = t.tailRequestedUpTo;
             t.tailRequested = null;
         }
         if (last > t.tailReserved) {
             long upTo = last + TAIL_BLOCK;
-            awaitAck(journal.mark(Journal.Mark.RESERVE_TAIL, t.id, upTo, now));
+            awaitReservation(journal.mark(Journal.Mark.RESERVE_TAIL, t.id, upTo, now));
             t.tailReserved = upTo;
         }
         if (t.tailRequested == null && last > t.tailReserved - TAIL_BLOCK / 2) {
@@ -1249,13 +1250,23 @@ public final class Engine {
      * state changes after they return (topic creation and configuration, deletes).
      */
     private void awaitAck(CompletableFuture<Void> f) {
+        awaitDisk(f, "the disk has not taken this write within " + limits.commitWaitMs()
+                + " ms; it may still be committed: retry with the same idempotency key");
+    }
+
+    /** A seq reservation a write needs before it starts; past the wait the write was not started. */
+    private void awaitReservation(CompletableFuture<Void> f) {
+        awaitDisk(f, "the disk has not taken this topic's seq reservation within " + limits.commitWaitMs()
+                + " ms; this write was not started");
+    }
+
+    private void awaitDisk(CompletableFuture<Void> f, String stalled) {
         try {
             f.get(limits.commitWaitMs() > 0 ? limits.commitWaitMs() : Long.MAX_VALUE, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw storageFailed(e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
-            throw storageStalled("the disk has not taken this write within " + limits.commitWaitMs()
-                    + " ms; it may still be committed: retry with the same idempotency key");
+            throw storageStalled(stalled);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw storageFailed(e);
@@ -1336,10 +1347,24 @@ public final class Engine {
      * success. The caller may hold the topic lock: publishes do not take it.
      */
     private void awaitPublished(Topic t, long seq, String what) {
-        long deadline = System.nanoTime() + DRAIN_TIMEOUT_MS * 1_000_000;
+        if (!publishedWithin(t, seq, DRAIN_TIMEOUT_MS, what)) {
+            throw storageFailed(new IOException(what + " did not commit"));
+        }
+    }
+
+    /**
+     * Whether the topic published up to {@code seq} within {@code timeoutMs} (0: no bound).
+     *
+     * @throws TopicsException 503 when the journal failed or the topic went away meanwhile
+     */
+    private boolean publishedWithin(Topic t, long seq, long timeoutMs, String what) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs > 0 ? timeoutMs : Long.MAX_VALUE / 4);
         while (t.log.head() < seq) {
-            if (journal.refusing() || t.retired() || System.nanoTime() > deadline) {
+            if (journal.refusing() || t.retired()) {
                 throw storageFailed(new IOException(what + " did not commit"));
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
             }
             try {
                 Thread.sleep(1);
@@ -1348,6 +1373,7 @@ public final class Engine {
                 throw storageFailed(e);
             }
         }
+        return true;
     }
 
     private void checkTotalBytes(long adding) {

@@ -22,7 +22,8 @@ import io.topics.server.watch.Ticker;
 public final class Connections implements AutoCloseable {
     private final InstantSource clock;
     private final long timeoutMs;
-    private final Map<SocketAddress, Conn> open = new ConcurrentHashMap<>();
+    /** By both ends: one client address may reach the server's several addresses at once. */
+    private final Map<Ends, Conn> open = new ConcurrentHashMap<>();
     private final Ticker ticker;
     private final Busy notTracked = new Busy(null);
     /** A connection's busy count once the sweep closes it: a request that arrives then sees it below 0. */
@@ -45,7 +46,7 @@ public final class Connections implements AutoCloseable {
             return;
         }
         try {
-            open.put(channel.getRemoteAddress(), new Conn(channel, clock.millis()));
+            open.put(new Ends(channel.getLocalAddress(), channel.getRemoteAddress()), new Conn(channel, clock.millis()));
         } catch (IOException gone) {
             // closed already: nothing to time
         }
@@ -56,8 +57,8 @@ public final class Connections implements AutoCloseable {
      * sweep is closing that connection as idle this instant (the request must not run: its
      * answer would be lost).
      */
-    Busy busy(SocketAddress peer) {
-        Conn c = peer == null ? null : open.get(peer);
+    Busy busy(SocketAddress local, SocketAddress peer) {
+        Conn c = local == null || peer == null ? null : open.get(new Ends(local, peer));
         if (c == null) {
             return notTracked;
         }
@@ -71,11 +72,15 @@ public final class Connections implements AutoCloseable {
     public int sweep() {
         long now = clock.millis();
         int closed = 0;
-        for (Map.Entry<SocketAddress, Conn> e : open.entrySet()) {
+        for (Map.Entry<Ends, Conn> e : open.entrySet()) {
             Conn c = e.getValue();
             if (!c.channel.isOpen()) {
                 open.remove(e.getKey(), c);
             } else if (now - c.idleSince >= timeoutMs && c.busy.compareAndSet(0, CLOSING)) {
+                if (now - c.idleSince < timeoutMs) {
+                    c.busy.addAndGet(-CLOSING); // a request ended between the two looks: it is not idle
+                    continue;
+                }
                 try {
                     c.channel.close(); // the blocked read fails, and Helidon lets go of the connection
                 } catch (IOException ignored) {
@@ -101,6 +106,9 @@ public final class Connections implements AutoCloseable {
         if (ticker != null) {
             ticker.close();
         }
+    }
+
+    private record Ends(SocketAddress local, SocketAddress remote) {
     }
 
     private static final class Conn {

@@ -114,7 +114,7 @@ final class Exchange {
                                    Action action) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
-            ex.busy = ctx.connections.busy(req.remotePeer().address());
+            ex.busy = ctx.connections.busy(req.localPeer().address(), req.remotePeer().address());
             if (ex.busy == null) {
                 throw new CloseConnectionException("the connection is being closed as idle");
             }
@@ -130,7 +130,7 @@ final class Exchange {
             } catch (TopicsException e) {
                 ex.error(e);
             } catch (Exception | StackOverflowError e) {
-                if (e instanceof ServerConnectionException || e instanceof java.io.UncheckedIOException) {
+                if (e instanceof ServerConnectionException || e instanceof ClientGone) {
                     // the client went away while its answer was written: not the server's error
                     LOG.log(Level.FINE, "client gone during the answer to " + req.path().path(), e);
                     throw new CloseConnectionException("the client went away");
@@ -330,7 +330,14 @@ final class Exchange {
         try (OutputStream o = ctx.deadline.guard(res.outputStream())) {
             o.write(out.array(), 0, out.size());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // the client is gone, or was cut
+            throw new ClientGone(e); // the client is gone, or was cut
+        }
+    }
+
+    /** Writing an answer failed: the client went away, or stopped reading and was cut. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone(IOException cause) {
+            super(cause);
         }
     }
 

@@ -26,7 +26,7 @@ class ConnectionsTest {
              SocketChannel busy = listener.accept()) {
             connections.accepted(idle);
             connections.accepted(busy);
-            Connections.Busy request = connections.busy(busy.getRemoteAddress());
+            Connections.Busy request = connections.busy(busy.getLocalAddress(), busy.getRemoteAddress());
             clock.advance(59_999);
             assertEquals(0, connections.sweep());
             clock.advance(1);
@@ -60,8 +60,38 @@ class ConnectionsTest {
             clock.advance(Long.MAX_VALUE / 4);
             assertEquals(0, none.sweep());
             assertTrue(accepted.isOpen());
-            connections.busy(null).close(); // a server built without registration: nothing to time
+            connections.busy(null, null).close(); // a server built without registration: nothing to time
         }
         none.close();
+    }
+
+    @Test
+    void oneClientAddressReachingTwoServerAddressesIsTwoConnections() throws Exception {
+        try (ServerSocketChannel one = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             ServerSocketChannel two = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.2", 0));
+             SocketChannel c1 = SocketChannel.open();
+             SocketChannel c2 = SocketChannel.open()) {
+            c1.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            c2.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            c1.bind(new InetSocketAddress("127.0.0.1", 0));
+            c2.bind(c1.getLocalAddress()); // the same client address and port
+            c1.connect(one.getLocalAddress());
+            c2.connect(two.getLocalAddress());
+            try (SocketChannel stalled = one.accept(); SocketChannel healthy = two.accept()) {
+                assertEquals(stalled.getRemoteAddress(), healthy.getRemoteAddress());
+                connections.accepted(stalled);
+                connections.accepted(healthy);
+                Connections.Busy late = connections.busy(stalled.getLocalAddress(), stalled.getRemoteAddress());
+                Connections.Busy fine = connections.busy(healthy.getLocalAddress(), healthy.getRemoteAddress());
+                late.bodyDue();
+                clock.advance(60_000);
+                assertEquals(1, connections.sweep());
+                assertEquals(-1, stalled.read(ByteBuffer.allocate(8)), "the late body's own connection is cut");
+                healthy.configureBlocking(false);
+                assertEquals(0, healthy.read(ByteBuffer.allocate(8)), "the other one is untouched");
+                fine.close();
+                late.close();
+            }
+        }
     }
 }

@@ -86,6 +86,10 @@ class OverloadTest {
         assertEquals(503, stalled.status(), stalled.body());
         assertTrue(ms >= 500 && ms < 5_000, "answered after " + ms + " ms");
         assertTrue(stalled.body().contains("\"reason\":\"storage_stalled\""), stalled.body());
+        Reply early = srv.send("POST", "/v0/topics/t", record(1), "Content-Type", "application/json",
+                "Idempotency-Key", "k1"); // the retry the answer asks for, while the disk still stalls
+        assertEquals(503, early.status(), early.body());
+        assertTrue(early.body().contains("\"reason\":\"storage_stalled\""), "stalled, not failed: " + early.body());
         disk.recover();
         Reply retried = srv.send("POST", "/v0/topics/t", record(1), "Content-Type", "application/json",
                 "Idempotency-Key", "k1");
