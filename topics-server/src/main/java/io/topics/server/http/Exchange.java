@@ -152,8 +152,16 @@ final class Exchange {
     static Handler always(Context ctx, ErrorCode code, String message) {
         return (req, res) -> {
             Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
-            ex.error(new TopicsException(code, message.replace("{path}", req.path().path())
-                    .replace("{method}", req.prologue().method().text())));
+            Connections.Busy busy = ctx.connections.busy(req.localPeer().address(), req.remotePeer().address());
+            if (busy == null) {
+                throw new CloseConnectionException("the connection is being closed as idle");
+            }
+            try {
+                ex.error(new TopicsException(code, message.replace("{path}", req.path().path())
+                        .replace("{method}", req.prologue().method().text())));
+            } finally {
+                busy.close(); // an answer, like any other: the connection is not idle
+            }
             if (ex.bodyLeftUnread) {
                 throw new CloseConnectionException("answered before the request body was read whole");
             }

@@ -119,6 +119,25 @@ class SlowClientsTest {
     }
 
     @Test
+    void aConnectionThatOnlyGetsNotFoundIsNotIdle() throws Exception {
+        start();
+        Socket s = connect();
+        s.setSoTimeout(5000);
+        InputStream in = s.getInputStream();
+        for (int i = 0; i < 6; i++) { // 3 s of requests, twice the read timeout
+            s.getOutputStream().write("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            StringBuilder answer = new StringBuilder();
+            while (!answer.toString().endsWith("}}")) {
+                int c = in.read();
+                assertTrue(c >= 0, "closed after " + i + " answers: " + answer);
+                answer.append((char) c);
+            }
+            assertTrue(answer.toString().startsWith("HTTP/1.1 404"), answer.toString());
+            Thread.sleep(TIMEOUT_MS / 3);
+        }
+    }
+
+    @Test
     void headerFloodsAndBodiesLeftUnreadCloseTheConnection() throws Exception {
         start();
         Socket flood = connect(); // Helidon's 16 KiB header block limit
