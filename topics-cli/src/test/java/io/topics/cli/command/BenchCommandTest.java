@@ -134,18 +134,19 @@ class BenchCommandTest {
 
     @Test
     void benchReadFillsTheTopicThenReadsItBack() {
-        Cli.Run run = cli.run("bench", "read", "--count", "200", "--batch", "25", "--concurrency", "3");
+        // enough requests that the first readers cannot spend the shared budget before the third starts
+        Cli.Run run = cli.run("bench", "read", "--count", "6000", "--batch", "25", "--concurrency", "3");
 
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.err().contains("bench read: writing 200 records to bench first"), run.err());
-        assertEquals(200, head.get());
-        assertTrue(run.out().startsWith("bench read: topic bench (seqs 1..200), durability memory, concurrency 3, batch 25"),
+        assertTrue(run.err().contains("bench read: writing 6000 records to bench first"), run.err());
+        assertEquals(6000, head.get());
+        assertTrue(run.out().startsWith("bench read: topic bench (seqs 1..6000), durability memory, concurrency 3, batch 25"),
                 run.out());
-        assertEquals(200, totals(run)[0]);
+        assertEquals(6000, totals(run)[0]);
         assertTrue(latency(run)[0] > 0, run.out());
         List<Request> diffs = server.requests("POST", "/v0/topics/bench/diff");
         assertEquals(totals(run)[1], diffs.size());
-        assertTrue(diffs.stream().anyMatch(d -> d.body().startsWith("{\"from_seq\":133,")),
+        assertTrue(diffs.stream().anyMatch(d -> d.body().startsWith("{\"from_seq\":4000,")),
                 "the third reader starts at the third slice of the range");
         assertEquals(3, server.connections("POST", "/v0/topics/bench/diff"), "one connection per reader");
     }
