@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -112,12 +113,7 @@ final class Exchange {
 
     private static Handler handler(Context ctx, Access access, boolean onlyWhenReady, boolean inFlight,
                                    Action action) {
-        return (req, res) -> {
-            Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
-            ex.busy = ctx.connections.busy(req.localPeer().address(), req.remotePeer().address());
-            if (ex.busy == null) {
-                throw new CloseConnectionException("the connection is being closed as idle");
-            }
+        return exchange(ctx, ex -> {
             try {
                 if (onlyWhenReady) {
                     ex.requireReady();
@@ -132,37 +128,42 @@ final class Exchange {
             } catch (Exception | StackOverflowError e) {
                 if (e instanceof ServerConnectionException || e instanceof ClientGone) {
                     // the client went away while its answer was written: not the server's error
-                    LOG.log(Level.FINE, "client gone during the answer to " + req.path().path(), e);
+                    LOG.log(Level.FINE, "client gone during the answer to " + ex.req.path().path(), e);
                     throw new CloseConnectionException("the client went away");
                 }
-                LOG.log(Level.SEVERE, "internal error on " + req.prologue().method().text() + " " + req.path().path(), e);
+                LOG.log(Level.SEVERE, "internal error on " + ex.req.prologue().method().text() + " "
+                        + ex.req.path().path(), e);
                 ex.error(new TopicsException(ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
+            }
+        });
+    }
+
+    /** A handler for paths that are not routes, or methods a route does not take. */
+    static Handler always(Context ctx, ErrorCode code, String message) {
+        return exchange(ctx, ex -> ex.error(new TopicsException(code, message.replace("{path}", ex.req.path().path())
+                .replace("{method}", ex.req.prologue().method().text()))));
+    }
+
+    /**
+     * What every request gets around its handling: its connection is busy meanwhile (not idle
+     * for the read timeout), its slot and busy mark end on every path, and a connection whose
+     * request body was left unread is closed.
+     */
+    private static Handler exchange(Context ctx, Consumer<Exchange> handling) {
+        return (req, res) -> {
+            Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
+            ex.busy = ctx.connections.busy(req.localPeer().address(), req.remotePeer().address());
+            if (ex.busy == null) {
+                throw new CloseConnectionException("the connection is being closed as idle");
+            }
+            try {
+                handling.accept(ex);
             } finally {
                 ex.slot.close(); // for an answer that never went out: the handler ended all the same
                 ex.busy.close();
             }
             if (ex.bodyLeftUnread) {
                 // Helidon would read the rest of the body to reuse the connection, at the client's pace
-                throw new CloseConnectionException("answered before the request body was read whole");
-            }
-        };
-    }
-
-    /** A handler for paths that are not routes, or methods a route does not take. */
-    static Handler always(Context ctx, ErrorCode code, String message) {
-        return (req, res) -> {
-            Exchange ex = new Exchange(req, res, ctx, System.nanoTime());
-            Connections.Busy busy = ctx.connections.busy(req.localPeer().address(), req.remotePeer().address());
-            if (busy == null) {
-                throw new CloseConnectionException("the connection is being closed as idle");
-            }
-            try {
-                ex.error(new TopicsException(code, message.replace("{path}", req.path().path())
-                        .replace("{method}", req.prologue().method().text())));
-            } finally {
-                busy.close(); // an answer, like any other: the connection is not idle
-            }
-            if (ex.bodyLeftUnread) {
                 throw new CloseConnectionException("answered before the request body was read whole");
             }
         };

@@ -3,6 +3,7 @@ package io.topics.server.watch;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One watch session (spec §11.1): what it watches and how, and where each topic's cursor
@@ -18,7 +19,7 @@ public final class WatchSession {
     private long generation;
     private long idleSince;
     private boolean queued = true; // it has an entry in the sessions' idle queue (from creation on)
-    private java.util.concurrent.CompletableFuture<Void> waiting; // the owning stream's wait, if it waits
+    private CompletableFuture<Void> waiting; // the owning stream's wait, if it waits
 
     WatchSession(String wid, String owner, WatchOptions options, Map<String, Long> start, long now) {
         this.wid = wid;
@@ -94,7 +95,7 @@ public final class WatchSession {
     }
 
     /** The stream of {@code gen} waits on {@code wake}: a takeover completes it (at once when it already happened). */
-    synchronized void waits(long gen, java.util.concurrent.CompletableFuture<Void> wake) {
+    synchronized void waits(long gen, CompletableFuture<Void> wake) {
         if (generation == gen) {
             waiting = wake;
         } else {

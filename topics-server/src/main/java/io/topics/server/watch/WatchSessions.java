@@ -3,8 +3,14 @@ package io.topics.server.watch;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.topics.api.ErrorCode;
 import io.topics.api.TopicsException;
@@ -26,14 +32,14 @@ public final class WatchSessions implements AutoCloseable {
      * One entry per session, sorted by when it went idle (created, or its last stream closed),
      * oldest first. An entry may be older than its session's idle time (it streamed since).
      */
-    private final java.util.NavigableSet<Idle> idle = new java.util.concurrent.ConcurrentSkipListSet<>(
-            java.util.Comparator.comparingLong(Idle::since).thenComparing(i -> i.session().wid()));
-    private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
+    private final NavigableSet<Idle> idle = new ConcurrentSkipListSet<>(
+            Comparator.comparingLong(Idle::since).thenComparing(i -> i.session().wid()));
+    private final AtomicInteger streams = new AtomicInteger();
     private final Map<BatchKey, Batch> batches = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong batchBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong batchBytes = new AtomicLong();
 
     /** Waiting streams' wake futures, each with when its heartbeat (or re-check) falls due. */
-    private final Map<java.util.concurrent.CompletableFuture<Void>, Long> waiting = new ConcurrentHashMap<>();
+    private final Map<CompletableFuture<Void>, Long> waiting = new ConcurrentHashMap<>();
     private volatile boolean stopping;
     private Ticker ticker;
 
@@ -132,14 +138,14 @@ public final class WatchSessions implements AutoCloseable {
      * the sessions stop. For a waiting stream's heartbeat: the streams share one timer instead
      * of a timed wait each. Call {@link #woken} when the wait ends.
      */
-    void wakeAt(java.util.concurrent.CompletableFuture<Void> wake, long dueAt) {
+    void wakeAt(CompletableFuture<Void> wake, long dueAt) {
         waiting.put(wake, dueAt);
         if (stopping) {
             wake.complete(null);
         }
     }
 
-    void woken(java.util.concurrent.CompletableFuture<Void> wake) {
+    void woken(CompletableFuture<Void> wake) {
         waiting.remove(wake);
     }
 
@@ -147,7 +153,7 @@ public final class WatchSessions implements AutoCloseable {
     public int tick() {
         long now = clock.millis();
         int woke = 0;
-        for (Map.Entry<java.util.concurrent.CompletableFuture<Void>, Long> e : waiting.entrySet()) {
+        for (Map.Entry<CompletableFuture<Void>, Long> e : waiting.entrySet()) {
             if (stopping || e.getValue() <= now) {
                 woke += e.getKey().complete(null) ? 1 : 0;
             }
@@ -210,7 +216,10 @@ public final class WatchSessions implements AutoCloseable {
      */
     private void collect() {
         long now = clock.millis();
-        for (Idle head = first(); head != null && now - head.since() >= SESSION_TTL_MS; head = first()) {
+        for (Idle head : idle) { // oldest first; an entry put back is not due, so the walk stops there
+            if (now - head.since() < SESSION_TTL_MS) {
+                break;
+            }
             if (!idle.remove(head)) {
                 continue; // another collector took it
             }
@@ -223,14 +232,6 @@ public final class WatchSessions implements AutoCloseable {
                     idle.add(new Idle(s, at));
                 }
             }
-        }
-    }
-
-    private Idle first() {
-        try {
-            return idle.first();
-        } catch (java.util.NoSuchElementException empty) {
-            return null;
         }
     }
 
